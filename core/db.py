@@ -1,0 +1,91 @@
+"""Async SQLAlchemy engine, declarative Base with a naming convention, sessions, and the database clock."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+NOW_SQL = "sunbid_now()"
+
+
+class Base(DeclarativeBase):
+    """Base of every table; ids are random UUIDs, never sequential."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012 (SQLAlchemy reads this class attribute)
+        datetime: DateTime(timezone=True),
+        uuid.UUID: UUID(as_uuid=True),
+    }
+
+
+def random_id() -> uuid.UUID:
+    """A random (version 4) id: reveals neither order nor count."""
+    return uuid.uuid4()
+
+
+class IdMixin:
+    """Random UUID primary key."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=random_id)
+
+
+class TimestampMixin:
+    """Creation and update times taken from the database clock."""
+
+    created_at: Mapped[datetime] = mapped_column(server_default=text(NOW_SQL))
+    updated_at: Mapped[datetime] = mapped_column(server_default=text(NOW_SQL), onupdate=text(NOW_SQL))
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An asyncpg engine; pool sizes suit one process on a small machine."""
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit on success, roll back on any error."""
+    async with factory() as session, session.begin():
+        yield session
+
+
+async def db_now(session: AsyncSession) -> datetime:
+    """The platform's "now": the database clock, shifted by the test offset outside production."""
+    result = await session.execute(text(f"select {NOW_SQL}"))
+    value: datetime = result.scalar_one()
+    return value
+
+
+async def set_clock_offset(session: AsyncSession, offset: timedelta) -> None:
+    """Shift the database clock; the SQL function refuses this in production mode."""
+    await session.execute(text("select sunbid_set_clock_offset(:o)"), {"o": offset})
+
+
+async def get_clock_offset(session: AsyncSession) -> timedelta:
+    """The current test offset of the database clock."""
+    result = await session.execute(text("select clock_offset from core_clock where id = 1"))
+    value: timedelta = result.scalar_one()
+    return value

@@ -1,0 +1,121 @@
+"""The embedded PostgreSQL (pgserver) under the data dir: started on demand, reused when alive, replaced when hung."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+logger = logging.getLogger(__name__)
+
+_servers: dict[Path, Any] = {}
+
+
+def _postmaster_pid(pgdata: Path) -> int | None:
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        return int(pid_file.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _socket_dir(pgdata: Path) -> Path | None:
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().splitlines()
+    except OSError:
+        return None
+    return Path(lines[4]) if len(lines) > 4 and lines[4] else None
+
+
+def _answers(pgdata: Path, timeout: float = 3.0) -> bool:
+    """True when the server behind postmaster.pid accepts a connection and runs a query."""
+    import psycopg
+
+    socket_dir = _socket_dir(pgdata)
+    if socket_dir is None:
+        return False
+    try:
+        with psycopg.connect(
+            host=str(socket_dir), user="postgres", dbname="postgres", connect_timeout=int(timeout)
+        ) as conn:
+            conn.execute("select 1")
+    except psycopg.Error:
+        return False
+    return True
+
+
+def _prune_dead_handles(pgdata: Path) -> None:
+    """pgserver counts handle pids in a file; a killed run leaves its pid there forever, so drop dead ones."""
+    handle_file = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handle_file.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        handle_file.write_text(json.dumps(alive))
+
+
+def _stop_hung_server(pgdata: Path) -> None:
+    """A postmaster that is alive but does not answer is stopped, so a fresh one can start on the same data."""
+    pid = _postmaster_pid(pgdata)
+    if pid is None or not psutil.pid_exists(pid):
+        return
+    if _answers(pgdata):
+        logger.info("embedded PostgreSQL (pid %s) answers: reusing it", pid)
+        return
+    logger.warning("embedded PostgreSQL (pid %s) does not answer: stopping it", pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if psutil.pid_exists(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+    with contextlib.suppress(FileNotFoundError):
+        (pgdata / "postmaster.pid").unlink()
+
+
+def start_embedded(pgdata: Path, *, stop_at_exit: bool = True) -> str:
+    """Start (or reuse) the embedded server on pgdata and return a libpq URI for its `postgres` database."""
+    import pgserver
+
+    pgdata = pgdata.resolve()
+    if pgdata in _servers:
+        return str(_servers[pgdata].get_uri())
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    if pgdata.exists():
+        _prune_dead_handles(pgdata)
+        _stop_hung_server(pgdata)
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    server = pgserver.get_server(pgdata, cleanup_mode="stop" if stop_at_exit else None)
+    _servers[pgdata] = server
+    return str(server.get_uri())
+
+
+def stop_embedded(pgdata: Path) -> None:
+    """Stop the embedded server on pgdata if this process started or adopted it."""
+    pgdata = pgdata.resolve()
+    server = _servers.pop(pgdata, None)
+    if server is not None:
+        server.cleanup()
+
+
+def asyncpg_url(libpq_uri: str, database: str) -> str:
+    """Turn pgserver's socket URI into an SQLAlchemy asyncpg URL for the named database."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(libpq_uri)
+    host = parse_qs(parts.query).get("host", [""])[0]
+    user = parts.username or "postgres"
+    return f"postgresql+asyncpg://{user}@/{database}?host={host}"

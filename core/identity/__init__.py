@@ -1,0 +1,1 @@
+"""Identities and roles: organizations, users, tokens, certificates."""

@@ -1,0 +1,206 @@
+"""Use cases for organizations, users and sign-in. Never imports the web framework."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import db_now
+from core.errors import NotAuthenticated, NotFound
+from core.identity.errors import (
+    AccountLocked,
+    BadCredentials,
+    DuplicateParty,
+    InvalidCreditCodeError,
+    RoleNotAllowed,
+)
+from core.identity.models import AuthToken, Organization, User
+from core.identity.principal import Principal
+from core.identity.roles import ROLES_BY_ORG_TYPE, OrgType, Role
+from core.identity.usci import InvalidCreditCode, validate_credit_code
+from core.journal import SYSTEM, Actor, record_event
+from core.settings import Settings
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def _token_digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def create_organization(
+    session: AsyncSession,
+    *,
+    name: str,
+    credit_code: str,
+    org_type: OrgType,
+    name_en: str | None = None,
+    region: str | None = None,
+    actor: Actor = SYSTEM,
+) -> Organization:
+    """Register a party after checking its 统一社会信用代码."""
+    try:
+        validate_credit_code(credit_code)
+    except InvalidCreditCode as exc:
+        raise InvalidCreditCodeError(f"credit_code {credit_code!r}: {exc}", field="credit_code") from exc
+    existing = await session.scalar(select(Organization.id).where(Organization.credit_code == credit_code))
+    if existing is not None:
+        raise DuplicateParty(f"an organization with credit_code {credit_code} is already registered")
+    org = Organization(name=name, name_en=name_en, credit_code=credit_code, org_type=org_type.value, region=region)
+    session.add(org)
+    await session.flush()
+    await record_event(
+        session,
+        "party.organization_registered",
+        {"organization": str(org.id), "name": name, "credit_code": credit_code, "org_type": org_type.value},
+        actor=actor,
+        subject_id=org.id,
+    )
+    return org
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: list[Role],
+    actor: Actor = SYSTEM,
+) -> User:
+    """Add a user to an organization with roles that fit its type."""
+    org = await session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound(f"organization {organization_id} does not exist")
+    allowed = ROLES_BY_ORG_TYPE[OrgType(org.org_type)]
+    for role in roles:
+        if role not in allowed:
+            raise RoleNotAllowed(
+                f"role {role.value!r} is not allowed for a {org.org_type} organization "
+                f"(allowed: {sorted(r.value for r in allowed)})",
+                field="roles",
+            )
+    if await session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise DuplicateParty(f"username {username!r} is taken")
+    user = User(
+        organization_id=organization_id,
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        roles=[r.value for r in roles],
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise DuplicateParty(f"username {username!r} is taken") from exc
+    await record_event(
+        session,
+        "party.user_created",
+        {"user": str(user.id), "organization": str(organization_id), "roles": sorted(user.roles)},
+        actor=actor,
+        subject_id=user.id,
+    )
+    return user
+
+
+async def login(session: AsyncSession, settings: Settings, username: str, password: str) -> tuple[str, User]:
+    """Check the password (argon2), lock after repeated failures, and issue a bearer token."""
+    now = await db_now(session)
+    user = await session.scalar(select(User).where(User.username == username).with_for_update())
+    if user is None or not user.active:
+        _verify_quietly(_DUMMY_HASH, password)
+        raise BadCredentials("username or password is wrong")
+    if user.locked_until is not None and user.locked_until > now:
+        raise AccountLocked(
+            f"too many failed logins; try again after {user.locked_until.isoformat()}",
+            locked_until=user.locked_until.isoformat(),
+        )
+    if not _verify_quietly(user.password_hash, password):
+        user.failed_logins += 1
+        locked = user.failed_logins >= settings.login_max_failures
+        if locked:
+            user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
+            user.failed_logins = 0
+        await record_event(
+            session,
+            "auth.login_failed",
+            {"user": str(user.id), "locked": locked},
+            actor=Actor(user.id, user.organization_id),
+            subject_id=user.id,
+        )
+        await session.commit()
+        if locked:
+            raise AccountLocked(f"too many failed logins; account locked for {settings.login_lockout_minutes} minutes")
+        raise BadCredentials("username or password is wrong")
+    user.failed_logins = 0
+    user.locked_until = None
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthToken(
+            token_sha256=_token_digest(token),
+            user_id=user.id,
+            expires_at=now + timedelta(minutes=settings.token_ttl_minutes),
+        )
+    )
+    await record_event(
+        session, "auth.login", {"user": str(user.id)}, actor=Actor(user.id, user.organization_id), subject_id=user.id
+    )
+    return token, user
+
+
+def _verify_quietly(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def logout(session: AsyncSession, token: str) -> None:
+    """Revoke a bearer token."""
+    await session.execute(
+        update(AuthToken).where(AuthToken.token_sha256 == _token_digest(token)).values(revoked=True)
+    )
+
+
+async def authenticate(session: AsyncSession, token: str) -> Principal:
+    """Resolve a bearer token to its principal, or refuse."""
+    now = await db_now(session)
+    row = await session.execute(
+        select(AuthToken, User)
+        .join(User, User.id == AuthToken.user_id)
+        .where(AuthToken.token_sha256 == _token_digest(token))
+    )
+    found = row.first()
+    if found is None:
+        raise NotAuthenticated("the bearer token is unknown")
+    auth_token, user = found
+    if auth_token.revoked or auth_token.expires_at <= now or not user.active:
+        raise NotAuthenticated("the bearer token has expired or was revoked")
+    return principal_of(user)
+
+
+def principal_of(user: User) -> Principal:
+    """The principal a loaded user (with its organization) acts as."""
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        organization_id=user.organization_id,
+        org_type=OrgType(user.organization.org_type),
+        roles=frozenset(Role(r) for r in user.roles),
+    )

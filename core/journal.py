@@ -1,0 +1,94 @@
+"""The journal: every state change records an event in the same transaction, canonical payload and its SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import rfc8785
+from sqlalchemy import BigInteger, Identity, LargeBinary, String, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import NOW_SQL, Base, random_id
+
+
+class JournalEvent(Base):
+    """One recorded act. `seq` orders the ledger internally; `id` is what the outside sees."""
+
+    __tablename__ = "journal_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(unique=True, default=random_id)
+    event_type: Mapped[str] = mapped_column(String(80), index=True)
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column()
+    organization_id: Mapped[uuid.UUID | None] = mapped_column()
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    recorded_at: Mapped[datetime] = mapped_column(server_default=text(NOW_SQL))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    payload_canonical: Mapped[bytes] = mapped_column(LargeBinary)
+    payload_sha256: Mapped[bytes] = mapped_column(LargeBinary(32))
+    confidential_until_opening: Mapped[bool] = mapped_column(server_default=text("false"))
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 canonical bytes of a JSON value."""
+    return rfc8785.dumps(value)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it: a user acting for an organization, or the platform itself (both None)."""
+
+    user_id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+
+
+SYSTEM = Actor()
+
+EventHandler = Callable[[AsyncSession, JournalEvent], Awaitable[None]]
+_subscribers: dict[str, list[EventHandler]] = {}
+
+
+def subscribe(event_type: str, handler: EventHandler) -> None:
+    """Let a higher layer act on an event type in the same transaction (wired in sunbid/, never imported upward)."""
+    _subscribers.setdefault(event_type, []).append(handler)
+
+
+def clear_subscribers() -> None:
+    """Forget all subscriptions (the assembly rewires them on start)."""
+    _subscribers.clear()
+
+
+async def record_event(
+    session: AsyncSession,
+    event_type: str,
+    payload: Mapping[str, Any],
+    *,
+    actor: Actor = SYSTEM,
+    subject_id: uuid.UUID | None = None,
+    confidential: bool = False,
+) -> JournalEvent:
+    """Append an event inside the caller's transaction; it commits or vanishes with the change it records."""
+    body = dict(payload)
+    canonical = canonical_json(body)
+    event = JournalEvent(
+        event_type=event_type,
+        actor_user_id=actor.user_id,
+        organization_id=actor.organization_id,
+        subject_id=subject_id,
+        payload=body,
+        payload_canonical=canonical,
+        payload_sha256=hashlib.sha256(canonical).digest(),
+        confidential_until_opening=confidential,
+    )
+    session.add(event)
+    await session.flush()
+    for handler in _subscribers.get(event_type, []) + _subscribers.get("*", []):
+        await handler(session, event)
+    return event

@@ -1,0 +1,121 @@
+"""Settings read from SUNBID_* environment variables, with defaults that suit a development checkout."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Mode(StrEnum):
+    """Where the platform runs; only non-production modes may shift the database clock."""
+
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class UnknownHolidayYearPolicy(StrEnum):
+    """What the statutory calendar does for a year with no holiday data."""
+
+    REFUSE = "refuse"
+    WEEKENDS_ONLY = "weekends-only"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"SUNBID_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(f"SUNBID_{name}")
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"SUNBID_{name} must be an integer, got {raw!r}") from exc
+
+
+class SettingsError(ValueError):
+    """A SUNBID_* variable holds a value the platform cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the platform, one place."""
+
+    mode: Mode = Mode.DEVELOPMENT
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var")
+    ledger_origin: str = "sunbid.example/ledger"
+    checkpoint_interval_seconds: int = 60
+    max_bid_bytes: int = 4 * 1024**3
+    max_json_bytes: int = 1024 * 1024
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    token_ttl_minutes: int = 12 * 60
+    unknown_holiday_year: UnknownHolidayYearPolicy = UnknownHolidayYearPolicy.REFUSE
+    log_level: str = "INFO"
+
+    @property
+    def pgdata(self) -> Path:
+        """Where the embedded PostgreSQL keeps its files."""
+        return self.data_dir / "pgdata"
+
+    @property
+    def blob_dir(self) -> Path:
+        """Where content-addressed blobs (documents, sealed bids) live."""
+        return self.data_dir / "blobs"
+
+    @property
+    def platform_key_dir(self) -> Path:
+        """The platform's own keys (development CA, ledger, TSA); never a user's key."""
+        return self.data_dir / "platform"
+
+    @property
+    def wallet_dir(self) -> Path:
+        """The local client wallet (demo users' keys live here, outside the database)."""
+        return self.data_dir / "wallet"
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment; raise SettingsError naming the bad variable."""
+    mode_raw = _env("MODE", Mode.DEVELOPMENT.value)
+    try:
+        mode = Mode(mode_raw)
+    except ValueError as exc:
+        raise SettingsError(f"SUNBID_MODE must be one of {[m.value for m in Mode]}, got {mode_raw!r}") from exc
+    policy_raw = _env("UNKNOWN_HOLIDAY_YEAR", UnknownHolidayYearPolicy.REFUSE.value)
+    try:
+        policy = UnknownHolidayYearPolicy(policy_raw)
+    except ValueError as exc:
+        raise SettingsError(f"SUNBID_UNKNOWN_HOLIDAY_YEAR must be refuse or weekends-only, got {policy_raw!r}") from exc
+    data_dir = Path(_env("DATA_DIR", str(PROJECT_ROOT / "var"))).resolve()
+    return Settings(
+        mode=mode,
+        database_url=os.environ.get("SUNBID_DATABASE_URL") or None,
+        host=_env("HOST", "127.0.0.1"),
+        port=_env_int("PORT", 8000),
+        data_dir=data_dir,
+        ledger_origin=_env("LEDGER_ORIGIN", "sunbid.example/ledger"),
+        checkpoint_interval_seconds=_env_int("CHECKPOINT_INTERVAL_SECONDS", 60),
+        max_bid_bytes=_env_int("MAX_BID_BYTES", 4 * 1024**3),
+        max_json_bytes=_env_int("MAX_JSON_BYTES", 1024 * 1024),
+        login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
+        login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),
+        token_ttl_minutes=_env_int("TOKEN_TTL_MINUTES", 12 * 60),
+        unknown_holiday_year=policy,
+        log_level=_env("LOG_LEVEL", "INFO"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()
