@@ -88,7 +88,7 @@ def _stop_hung_server(pgdata: Path) -> None:
 
 def start_embedded(pgdata: Path, *, stop_at_exit: bool = True) -> str:
     """Start (or reuse) the embedded server on pgdata and return a libpq URI for its `postgres` database."""
-    import pgserver
+    from pgserver.postgres_server import get_server
 
     pgdata = pgdata.resolve()
     if pgdata in _servers:
@@ -98,7 +98,7 @@ def start_embedded(pgdata: Path, *, stop_at_exit: bool = True) -> str:
         _prune_dead_handles(pgdata)
         _stop_hung_server(pgdata)
     logging.getLogger("pgserver").setLevel(logging.WARNING)
-    server = pgserver.get_server(pgdata, cleanup_mode="stop" if stop_at_exit else None)
+    server = get_server(pgdata, cleanup_mode="stop" if stop_at_exit else None)
     _servers[pgdata] = server
     return str(server.get_uri())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -14,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import db_now
-from core.errors import NotAuthenticated, NotFound
+from core.errors import DomainError, NotAuthenticated, NotFound
 from core.identity.errors import (
     AccountLocked,
     BadCredentials,
@@ -119,17 +120,36 @@ async def create_user(
     return user
 
 
-async def login(session: AsyncSession, settings: Settings, username: str, password: str) -> tuple[str, User]:
-    """Check the password (argon2), lock after repeated failures, and issue a bearer token."""
+@dataclass(frozen=True)
+class LoginOutcome:
+    """A sign-in attempt: a token and user, or the refusal to raise once the failure count is committed."""
+
+    token: str | None = None
+    user: User | None = None
+    refusal: DomainError | None = None
+
+    def accepted(self) -> tuple[str, User]:
+        """The token and user of a successful sign-in; raises the refusal otherwise."""
+        if self.refusal is not None:
+            raise self.refusal
+        if self.token is None or self.user is None:
+            raise BadCredentials("username or password is wrong")
+        return self.token, self.user
+
+
+async def login(session: AsyncSession, settings: Settings, username: str, password: str) -> LoginOutcome:
+    """Check the password (argon2), count failures towards a lockout, and issue a bearer token."""
     now = await db_now(session)
-    user = await session.scalar(select(User).where(User.username == username).with_for_update())
+    user = await session.scalar(select(User).where(User.username == username).with_for_update(of=User))
     if user is None or not user.active:
         _verify_quietly(_DUMMY_HASH, password)
-        raise BadCredentials("username or password is wrong")
+        return LoginOutcome(refusal=BadCredentials("username or password is wrong"))
     if user.locked_until is not None and user.locked_until > now:
-        raise AccountLocked(
-            f"too many failed logins; try again after {user.locked_until.isoformat()}",
-            locked_until=user.locked_until.isoformat(),
+        return LoginOutcome(
+            refusal=AccountLocked(
+                f"too many failed logins; try again after {user.locked_until.isoformat()}",
+                locked_until=user.locked_until.isoformat(),
+            )
         )
     if not _verify_quietly(user.password_hash, password):
         user.failed_logins += 1
@@ -144,10 +164,13 @@ async def login(session: AsyncSession, settings: Settings, username: str, passwo
             actor=Actor(user.id, user.organization_id),
             subject_id=user.id,
         )
-        await session.commit()
         if locked:
-            raise AccountLocked(f"too many failed logins; account locked for {settings.login_lockout_minutes} minutes")
-        raise BadCredentials("username or password is wrong")
+            return LoginOutcome(
+                refusal=AccountLocked(
+                    f"too many failed logins; account locked for {settings.login_lockout_minutes} minutes"
+                )
+            )
+        return LoginOutcome(refusal=BadCredentials("username or password is wrong"))
     user.failed_logins = 0
     user.locked_until = None
     token = secrets.token_urlsafe(32)
@@ -159,9 +182,13 @@ async def login(session: AsyncSession, settings: Settings, username: str, passwo
         )
     )
     await record_event(
-        session, "auth.login", {"user": str(user.id)}, actor=Actor(user.id, user.organization_id), subject_id=user.id
+        session,
+        "auth.login",
+        {"user": str(user.id)},
+        actor=Actor(user.id, user.organization_id),
+        subject_id=user.id,
     )
-    return token, user
+    return LoginOutcome(token=token, user=user)
 
 
 def _verify_quietly(password_hash: str, password: str) -> bool:
@@ -173,9 +200,7 @@ def _verify_quietly(password_hash: str, password: str) -> bool:
 
 async def logout(session: AsyncSession, token: str) -> None:
     """Revoke a bearer token."""
-    await session.execute(
-        update(AuthToken).where(AuthToken.token_sha256 == _token_digest(token)).values(revoked=True)
-    )
+    await session.execute(update(AuthToken).where(AuthToken.token_sha256 == _token_digest(token)).values(revoked=True))
 
 
 async def authenticate(session: AsyncSession, token: str) -> Principal:

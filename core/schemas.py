@@ -1,0 +1,13 @@
+"""Base for API schemas: strict msgspec structs that refuse unknown fields."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Request bodies: an unknown field is an error naming the field, never silently dropped."""
+
+
+class Out(msgspec.Struct, kw_only=True):
+    """Response bodies."""

@@ -1,0 +1,176 @@
+"""Web kernel: RFC 9457 problem details for every error, bearer-token authentication, role guards, transactions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.errors import PROBLEM_BASE, DomainError, Forbidden, NotAuthenticated
+from core.identity.principal import Principal
+from core.identity.roles import Role
+from core.identity.services import authenticate
+
+logger = logging.getLogger("sunbid.web")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_HTTP_CODES = {
+    400: ("bad-request", "Bad request"),
+    401: ("not-authenticated", "Not authenticated"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Conflict"),
+    413: ("too-large", "Content too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("invalid-input", "Invalid input"),
+    429: ("too-many-requests", "Too many requests"),
+}
+
+
+def problem(
+    status: int, code: str, title: str, detail: str, instance: str | None = None, **extra: Any
+) -> Response[dict[str, Any]]:
+    """An RFC 9457 problem details response."""
+    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    """A service's refusal, as problem+json with the error's own type."""
+    return problem(exc.status, exc.code, exc.title, exc.detail, request.url.path, **exc.extra)
+
+
+def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    """Body and parameter validation: 422 naming each offending field."""
+    errors = exc.extra if isinstance(exc.extra, list) else []
+    messages = [
+        f"{e.get('key') or e.get('source') or 'body'}: {e.get('message')}" for e in errors if isinstance(e, dict)
+    ]
+    detail = "; ".join(messages) if messages else str(exc.detail)
+    return problem(422, "invalid-input", "Invalid input", detail, request.url.path, errors=errors or None)
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    """Framework errors (404, 405, 413 ...) in the same format."""
+    status = exc.status_code
+    code, title = _HTTP_CODES.get(status, ("http-error", "HTTP error"))
+    return problem(status, code, title, str(exc.detail), request.url.path)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """Anything unexpected: logged with its traceback, answered without internals."""
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal-error",
+        "Internal error",
+        "the server could not complete the request; it has been logged",
+        request.url.path,
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Callable[..., Response[Any]]] = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}
+
+
+class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
+    """Resolves `Authorization: Bearer <token>` to a Principal; anonymous callers get user None."""
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        """Look the token up in the database; a bad token is refused even where anonymous access is fine."""
+        header = connection.headers.get("authorization")
+        token = None
+        if header:
+            scheme, _, value = header.partition(" ")
+            if scheme.lower() != "bearer" or not value.strip():
+                raise NotAuthorizedException("the Authorization header must be 'Bearer <token>'")
+            token = value.strip()
+        elif connection.scope["type"] == ScopeType.WEBSOCKET:
+            token = connection.query_params.get("token")
+        if not token:
+            return AuthenticationResult(user=None, auth=None)
+        factory: async_sessionmaker[AsyncSession] = connection.app.state.session_factory
+        async with factory() as session:
+            try:
+                principal = await authenticate(session, token)
+            except NotAuthenticated as exc:
+                raise NotAuthorizedException(exc.detail) from exc
+        return AuthenticationResult(user=principal, auth=token)
+
+
+def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The principal of this connection, or None when anonymous."""
+    user = connection.scope.get("user")
+    return user if isinstance(user, Principal) else None
+
+
+def requires(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard: the caller must be signed in and, when roles are given, hold one of them."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = current_principal(connection)
+        if principal is None:
+            raise NotAuthenticated("this endpoint needs a bearer token (POST /api/auth/login)")
+        if roles and not principal.has(*roles):
+            raise Forbidden(f"this endpoint is for: {', '.join(sorted(r.value for r in roles))}")
+
+    guard.__name__ = "requires_" + "_".join(r.value for r in roles) if roles else "requires_login"
+    return guard
+
+
+signed_in = requires()
+
+
+def principal_dependency(request: Request[Any, Any, Any]) -> Principal:
+    """Dependency for guarded handlers: the signed-in principal."""
+    principal = current_principal(request)
+    if principal is None:
+        raise NotAuthenticated("this endpoint needs a bearer token (POST /api/auth/login)")
+    return principal
+
+
+def optional_principal_dependency(request: Request[Any, Any, Any]) -> Principal | None:
+    """Dependency for public handlers that show more to signed-in callers."""
+    return current_principal(request)
+
+
+class UnitOfWork:
+    """Opens one transaction per use; controllers call services inside it and never write SQL."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncSession]:
+        async with self._factory() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads (still transactional, rolled back at the end)."""
+        async with self._factory() as session:
+            yield session
+
+
+def uow_dependency(request: Request[Any, Any, Any]) -> UnitOfWork:
+    """Dependency giving the request a unit of work over the app's session factory."""
+    return UnitOfWork(request.app.state.session_factory)

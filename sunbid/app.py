@@ -1,0 +1,110 @@
+"""create_app(): the one Litestar application, wired from every domain."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import swagger_ui_bundle
+from litestar import Litestar, Request, get
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from sqlalchemy import text
+
+from core.db import create_engine, session_factory
+from core.identity.controllers import AuthController
+from core.settings import Settings, get_settings
+from core.web import EXCEPTION_HANDLERS, BearerTokenMiddleware, uow_dependency
+from signing.ca import load_or_create_ca
+from sunbid import pages
+from trading.parties.controllers import KeyController, OrganizationController, ca_certificate
+
+TEMPLATE_DIRS: list[Path | os.PathLike[Any] | str] = [Path(__file__).parent / "templates"]
+
+
+@get("/health", tags=["platform"], summary="Liveness and database check")
+async def health(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """200 when the app runs and the database answers."""
+    async with request.app.state.session_factory() as session:
+        await session.execute(text("select 1"))
+    return {"status": "ok", "database": "ok"}
+
+
+class MetricsController(PrometheusController):
+    """Prometheus metrics at /metrics."""
+
+    path = "/metrics"
+    include_in_schema = False
+
+
+def create_app(settings: Settings | None = None, database_url: str | None = None) -> Litestar:
+    """Build the app for an already prepared database (see core.database.prepare_database)."""
+    settings = settings or get_settings()
+    if database_url is None:
+        from core.database import resolve_database_url
+
+        database_url = resolve_database_url(settings)
+    url = database_url
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = create_engine(url)
+        app.state.engine = engine
+        app.state.session_factory = session_factory(engine)
+        app.state.settings = settings
+        app.state.ca = load_or_create_ca(settings.platform_key_dir / "ca", "Sunbid Development CA")
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
+    return Litestar(
+        route_handlers=[
+            health,
+            pages.home,
+            AuthController,
+            OrganizationController,
+            KeyController,
+            ca_certificate,
+            MetricsController,
+            create_static_files_router(path="/static/swagger", directories=[swagger_dir], include_in_schema=False),
+        ],
+        lifespan=[lifespan],
+        dependencies={
+            "uow": Provide(uow_dependency, sync_to_thread=False),
+            "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
+        },
+        middleware=[BearerTokenMiddleware, PrometheusConfig(app_name="sunbid", prefix="sunbid").middleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Sunbid",
+            version="0.1.0",
+            description="Public-resource trading and e-bidding platform (公共资源交易平台)",
+            path="/schema",
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/swagger",
+                    js_url="/static/swagger/swagger-ui-bundle.js",
+                    css_url="/static/swagger/swagger-ui.css",
+                    standalone_preset_js_url="/static/swagger/swagger-ui-standalone-preset.js",
+                    favicon="<link rel='icon' type='image/png' href='/static/swagger/favicon-32x32.png'>",
+                )
+            ],
+        ),
+        template_config=TemplateConfig(directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine),
+        request_max_body_size=settings.max_json_bytes,
+        logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
+        response_cache_config=ResponseCacheConfig(),
+        debug=False,
+    )

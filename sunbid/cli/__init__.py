@@ -1,0 +1,24 @@
+"""The `sunbid` command line: serving, database care, and client tools for every role."""
+
+from __future__ import annotations
+
+import click
+
+from sunbid.cli.db import db
+from sunbid.cli.serve import seed, serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option("0.1.0", prog_name="sunbid")
+def cli() -> None:
+    """Sunbid public-resource trading and e-bidding platform (公共资源交易平台)."""
+
+
+cli.add_command(serve)
+cli.add_command(seed)
+cli.add_command(db)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

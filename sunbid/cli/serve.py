@@ -1,0 +1,34 @@
+"""`sunbid serve` and `sunbid seed`."""
+
+from __future__ import annotations
+
+import click
+
+from sunbid.cli.runtime import prepared
+from sunbid.seed import demo_logins_text
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to bind (default SUNBID_HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default SUNBID_PORT or 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Prepare the database (embedded unless SUNBID_DATABASE_URL), seed demo data when empty, and serve."""
+    import uvicorn
+
+    from core.logging import configure_logging
+    from sunbid.app import create_app
+
+    settings, url = prepared()
+    configure_logging(settings.log_level)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    app = create_app(settings, url)
+    click.echo(demo_logins_text(f"http://{bind_host}:{bind_port}"))
+    uvicorn.run(app, host=bind_host, port=bind_port, log_config=None, access_log=False, ws="websockets-sansio")
+
+
+@click.command()
+def seed() -> None:
+    """Migrate and load the demo data if the database is empty."""
+    prepared(seed_if_empty=True)
+    click.echo("database ready (demo data present)")

@@ -1,0 +1,11 @@
+"""Every domain's tables, imported so Alembic and the drift test see one metadata."""
+
+from __future__ import annotations
+
+import core.identity.models
+import core.journal
+from core.db import Base
+
+metadata = Base.metadata
+
+__all__ = ["core", "metadata"]

@@ -1,0 +1,1 @@
+"""Parties: organizations, their users, and the certificates of their client-held keys."""
