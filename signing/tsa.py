@@ -1,0 +1,183 @@
+"""RFC 3161 time-stamping: the platform's own TSA (key under the data dir, certificate from the platform CA) or an
+external TSA by URL, and offline verification of time-stamp tokens (bid receipts, PAdES B-T signatures).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import cms, keys, tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from pyhanko.sign.timestamps import DummyTimeStamper, HTTPTimeStamper, TimeStamper
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+from pyhanko.sign.validation.status import TimestampSignatureStatus
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from signing.ca import CertificateAuthority, issue_timestamping_certificate
+
+TSA_KEY_BITS = 3072
+"""pyHanko's local time stamper signs with RSA only, so the TSA key is RSA even though the platform CA is ECDSA."""
+
+SHA256_LENGTH = 32
+
+
+class TimestampInvalid(ValueError):
+    """The time-stamp token is malformed, covers other data, is badly signed or comes from an untrusted TSA."""
+
+
+def to_asn1_certificate(cert: x509.Certificate) -> asn1_x509.Certificate:
+    """The asn1crypto form of a cryptography certificate, as pyHanko expects."""
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def to_asn1_private_key(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> keys.PrivateKeyInfo:
+    """The PKCS#8 asn1crypto form of a cryptography private key, as pyHanko expects."""
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return keys.PrivateKeyInfo.load(der)
+
+
+def certificate_store(certs: Sequence[x509.Certificate]) -> SimpleCertificateStore:
+    """Intermediate certificates to embed next to a signature, so validators can build the path offline."""
+    store = SimpleCertificateStore()  # type: ignore[no-untyped-call]
+    store.register_multiple([to_asn1_certificate(c) for c in certs])
+    return store
+
+
+@dataclass(frozen=True)
+class TimeStampAuthority:
+    """A source of RFC 3161 tokens; `timestamper` plugs into pyHanko signing, `certificate` is None when external."""
+
+    timestamper: TimeStamper
+    certificate: x509.Certificate | None = None
+
+    async def timestamp_digest(self, sha256_digest: bytes) -> bytes:
+        """A DER TimeStampToken over sha256_digest (a bid receipt's proof that the bid existed at genTime)."""
+        if len(sha256_digest) != SHA256_LENGTH:
+            raise ValueError("expected a 32-byte SHA-256 digest")
+        token = await self.timestamper.async_timestamp(sha256_digest, "sha256")
+        der: bytes = token.dump()
+        return der
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def load_or_create_tsa(
+    directory: Path, ca: CertificateAuthority, *, common_name: str = "Sunbid Time-Stamping Authority"
+) -> TimeStampAuthority:
+    """The platform TSA stored in directory (tsa.key mode 0600, tsa.pem), created and certified by ca on first use."""
+    key_path = directory / "tsa.key"
+    cert_path = directory / "tsa.pem"
+    if key_path.exists() and cert_path.exists():
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise TypeError(f"{key_path} is not an RSA key")
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    else:
+        directory.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=TSA_KEY_BITS)
+        cert = issue_timestamping_certificate(ca, key.public_key(), common_name=common_name)
+        _write_private(
+            key_path,
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+        )
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return local_tsa(key, cert, chain=[ca.certificate])
+
+
+def local_tsa(
+    key: rsa.RSAPrivateKey,
+    cert: x509.Certificate,
+    *,
+    chain: Sequence[x509.Certificate] = (),
+    fixed_time: dt.datetime | None = None,
+) -> TimeStampAuthority:
+    """A TSA signing with key in process; fixed_time pins genTime (tests of expiry only)."""
+    stamper = DummyTimeStamper(
+        tsa_cert=to_asn1_certificate(cert),
+        tsa_key=to_asn1_private_key(key),
+        certs_to_embed=certificate_store(chain),
+        fixed_dt=fixed_time,
+    )
+    return TimeStampAuthority(timestamper=stamper, certificate=cert)
+
+
+def external_tsa(url: str, *, timeout: int = 10) -> TimeStampAuthority:
+    """An external RFC 3161 TSA reached over HTTP(S); its root must be among the trust roots used to verify."""
+    return TimeStampAuthority(timestamper=HTTPTimeStamper(url, timeout=timeout))
+
+
+def _imprint_checker(sha256_digest: bytes) -> Callable[[str], bytes]:
+    def expected(algorithm: str) -> bytes:
+        if algorithm != "sha256":
+            raise TimestampInvalid(f"the token imprints a {algorithm} digest, expected sha256")
+        return sha256_digest
+
+    return expected
+
+
+async def verify_timestamp_token_async(
+    token_der: bytes,
+    sha256_digest: bytes,
+    trust_roots: Sequence[x509.Certificate],
+    *,
+    moment: dt.datetime | None = None,
+) -> dt.datetime:
+    """genTime of a token over sha256_digest by a TSA chaining to trust_roots (checked at moment, default now)."""
+    try:
+        content_info = cms.ContentInfo.load(token_der)
+        if content_info["content_type"].native != "signed_data":
+            raise TimestampInvalid("the token is not CMS SignedData")
+        signed_data = content_info["content"]
+        tst_info = signed_data["encap_content_info"]["content"].parsed
+        if not isinstance(tst_info, tsp.TSTInfo):
+            raise TimestampInvalid("the token does not encapsulate a TSTInfo")
+    except (ValueError, TypeError, KeyError) as exc:
+        if isinstance(exc, TimestampInvalid):
+            raise
+        raise TimestampInvalid("the token is not DER-encoded RFC 3161 TimeStampToken") from exc
+    context = ValidationContext(
+        trust_roots=[to_asn1_certificate(c) for c in trust_roots],
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+        moment=moment,
+    )
+    try:
+        status_kwargs = await validate_tst_signed_data(signed_data, context, _imprint_checker(sha256_digest))
+    except SignatureValidationError as exc:
+        raise TimestampInvalid(f"the token does not validate: {exc}") from exc
+    status = TimestampSignatureStatus(**status_kwargs)
+    if not status.intact:
+        raise TimestampInvalid("the token's message imprint does not match the digest, or the token was altered")
+    if not status.valid:
+        raise TimestampInvalid("the token's signature does not verify")
+    if not status.trusted:
+        raise TimestampInvalid("the token's TSA certificate does not chain to a trust root")
+    gen_time: dt.datetime = tst_info["gen_time"].native
+    return gen_time.astimezone(dt.UTC)
+
+
+def verify_timestamp_token(
+    token_der: bytes,
+    sha256_digest: bytes,
+    trust_roots: Sequence[x509.Certificate],
+    *,
+    moment: dt.datetime | None = None,
+) -> dt.datetime:
+    """Synchronous verify_timestamp_token_async, for callers outside an event loop."""
+    return asyncio.run(verify_timestamp_token_async(token_der, sha256_digest, trust_roots, moment=moment))
