@@ -5,20 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from sunbid.models import metadata
+from sunbid.models import include_object, metadata
 
 config = context.config
 target_metadata = metadata
-
-SQL_MANAGED_TABLES = frozenset({"core_clock"})
-
-
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """Leave out tables that raw SQL manages (the database clock) and third-party schemas (the job queue)."""
-    del obj, compare_to
-    if type_ == "table" and reflected and name is not None:
-        return name not in SQL_MANAGED_TABLES and not name.startswith("procrastinate_")
-    return True
 
 
 def sync_url(url: str) -> str:

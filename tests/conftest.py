@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.db import create_engine, session_factory, set_clock_offset
 from core.settings import Mode, Settings, load_settings
 from sunbid.app import create_app
-from sunbid.seed import seed_demo
 from tests.support.api import running
 from tests.support.db import EmbeddedCluster
 
@@ -45,9 +44,9 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def database_url(cluster: EmbeddedCluster) -> AsyncIterator[str]:
-    """A fresh migrated database for this test only."""
-    name = await cluster.clone()
+async def database_url(cluster: EmbeddedCluster, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """A fresh migrated database for this test only, demo-seeded when the test asks for `seeded`."""
+    name = await cluster.clone(seeded="seeded" in request.fixturenames)
     yield cluster.url(name)
     await cluster.drop(name)
 
@@ -67,10 +66,8 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture
-async def seeded(sessions: async_sessionmaker[AsyncSession]) -> None:
-    """The demo parties and users."""
-    async with sessions() as session, session.begin():
-        await seed_demo(session)
+def seeded() -> None:
+    """Marker: the test's database is cloned from the demo-seeded template (see database_url)."""
 
 
 @pytest.fixture

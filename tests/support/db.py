@@ -12,6 +12,7 @@ from core.database import migrate
 from core.embedded import asyncpg_url, start_embedded, stop_embedded
 
 TEMPLATE = "sunbid_template"
+SEEDED_TEMPLATE = "sunbid_seeded_template"
 
 
 def _admin_dsn(libpq_uri: str) -> str:
@@ -45,7 +46,20 @@ class EmbeddedCluster:
         asyncio.run(self._recreate(TEMPLATE))
         migrate(self.url(TEMPLATE))
         asyncio.run(self._execute(TEMPLATE, "select sunbid_set_clock_mode('test')"))
+        asyncio.run(self._recreate(SEEDED_TEMPLATE, TEMPLATE))
+        asyncio.run(self._seed(SEEDED_TEMPLATE))
         self._ready = True
+
+    async def _seed(self, database: str) -> None:
+        from core.db import create_engine, session_factory
+        from sunbid.seed import seed_demo
+
+        engine = create_engine(self.url(database), pool_size=1, max_overflow=0)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                await seed_demo(session)
+        finally:
+            await engine.dispose()
 
     async def _execute(self, database: str, sql: str) -> None:
         conn = await asyncpg.connect(_admin_dsn(self.libpq_uri).replace("/postgres?", f"/{database}?"))
@@ -63,10 +77,10 @@ class EmbeddedCluster:
         finally:
             await conn.close()
 
-    async def clone(self) -> str:
-        """A fresh database copied from the template; returns its name."""
+    async def clone(self, *, seeded: bool = False) -> str:
+        """A fresh database copied from the migrated (and optionally demo-seeded) template; returns its name."""
         name = f"t_{uuid.uuid4().hex[:16]}"
-        await self._recreate(name, TEMPLATE)
+        await self._recreate(name, SEEDED_TEMPLATE if seeded else TEMPLATE)
         return name
 
     async def empty(self) -> str:

@@ -1,0 +1,70 @@
+"""Sign-in: argon2 passwords, lockout after repeated failures, token expiry on the database clock, sign-out."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.identity.models import AuthToken, User
+from sunbid.seed import DEMO_PASSWORD
+from tests.support.api import assert_problem, auth, token_for
+
+Shift = Callable[[timedelta], Awaitable[None]]
+
+
+async def test_login_returns_token_and_me(client: httpx.AsyncClient, seeded: None) -> None:
+    headers = await auth(client, "bidder1")
+    me = (await client.get("/api/auth/me", headers=headers)).json()
+    assert me["username"] == "bidder1"
+    assert me["org_type"] == "bidder"
+    assert "bidder" in me["roles"]
+
+
+async def test_password_is_stored_as_argon2_and_token_as_hash(
+    client: httpx.AsyncClient, seeded: None, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    token = await token_for(client, "agency")
+    async with sessions() as session:
+        user = await session.scalar(select(User).where(User.username == "agency"))
+        stored = list((await session.scalars(select(AuthToken.token_sha256))).all())
+    assert user is not None
+    assert user.password_hash.startswith("$argon2id$")
+    assert DEMO_PASSWORD not in user.password_hash
+    assert all(token.encode() != digest for digest in stored)
+    assert len(stored) == 1
+
+
+async def test_wrong_password_and_unknown_user_look_the_same(client: httpx.AsyncClient, seeded: None) -> None:
+    wrong = await client.post("/api/auth/login", json={"username": "agency", "password": "nope"})
+    unknown = await client.post("/api/auth/login", json={"username": "ghost", "password": "nope"})
+    assert assert_problem(wrong, 401)["detail"] == assert_problem(unknown, 401)["detail"]
+
+
+async def test_lockout_after_repeated_failures_then_release_on_clock(
+    client: httpx.AsyncClient, seeded: None, shift_clock: Shift
+) -> None:
+    for _ in range(4):
+        assert_problem(await client.post("/api/auth/login", json={"username": "bidder2", "password": "x"}), 401)
+    locked = await client.post("/api/auth/login", json={"username": "bidder2", "password": "x"})
+    assert_problem(locked, 423, "locked")
+    right_password = await client.post("/api/auth/login", json={"username": "bidder2", "password": DEMO_PASSWORD})
+    assert_problem(right_password, 423, "try again after")
+    await shift_clock(timedelta(minutes=16))
+    assert (await client.post("/api/auth/login", json={"username": "bidder2", "password": DEMO_PASSWORD})).is_success
+
+
+async def test_token_expires_on_the_database_clock(client: httpx.AsyncClient, seeded: None, shift_clock: Shift) -> None:
+    headers = await auth(client, "tenderee")
+    assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
+    await shift_clock(timedelta(hours=13))
+    assert_problem(await client.get("/api/auth/me", headers=headers), 401, "expired")
+
+
+async def test_logout_revokes_the_token(client: httpx.AsyncClient, seeded: None) -> None:
+    headers = await auth(client, "notary")
+    assert (await client.post("/api/auth/logout", headers=headers)).status_code == 204
+    assert_problem(await client.get("/api/auth/me", headers=headers), 401, "revoked")
