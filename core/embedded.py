@@ -86,8 +86,18 @@ def _stop_hung_server(pgdata: Path) -> None:
         (pgdata / "postmaster.pid").unlink()
 
 
+def _ensure_runtime_dir() -> None:
+    """pgserver keeps its lock under XDG_RUNTIME_DIR; give it a private one when the session has none."""
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return
+    runtime = Path(f"/tmp/sunbid-runtime-{os.getuid()}")  # noqa: S108 (per-user, mode 0700, as XDG prescribes)
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+
+
 def start_embedded(pgdata: Path, *, stop_at_exit: bool = True) -> str:
     """Start (or reuse) the embedded server on pgdata and return a libpq URI for its `postgres` database."""
+    _ensure_runtime_dir()
     from pgserver.postgres_server import get_server
 
     pgdata = pgdata.resolve()

@@ -1,0 +1,5 @@
+"""`python -m sunbid` runs the CLI."""
+
+from sunbid.cli import main
+
+main()

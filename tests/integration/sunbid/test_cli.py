@@ -1,0 +1,140 @@
+"""The command line against a real server: help, key certification with a local wallet, embedded DB reuse."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
+
+from sunbid.cli import cli
+from tests.support.live import LiveServer
+
+EXPECTED_COMMANDS = {"serve", "seed", "db", "keys"}
+
+
+def test_help_lists_the_commands() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    listed = {line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()}
+    assert listed >= EXPECTED_COMMANDS
+
+
+@pytest.fixture
+def live(database_url: str, seeded: None, tmp_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(database_url, tmp_path / "var").start()
+    yield server
+    server.stop()
+
+
+def test_keys_init_certifies_a_key_that_never_leaves_the_client(live: LiveServer, tmp_path: Path) -> None:
+    wallet_dir = tmp_path / "client-wallet"
+    args = [
+        "keys",
+        "init",
+        "--server",
+        live.url,
+        "-u",
+        "bidder3",
+        "--password",
+        "sunbid-demo-2026",
+        "--passphrase",
+        "correct horse battery",
+        "--wallet-dir",
+        str(wallet_dir),
+        "--age",
+        "custody",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "certificate issued" in result.output
+    key_pem = (wallet_dir / "bidder3" / "signing-key.pem").read_bytes()
+    assert b"ENCRYPTED PRIVATE KEY" in key_pem
+    with pytest.raises(TypeError):
+        serialization.load_pem_private_key(key_pem, password=None)
+    token = httpx.post(live.url + "/api/auth/login", json={"username": "bidder3", "password": "sunbid-demo-2026"})
+    headers = {"Authorization": f"Bearer {token.json()['token']}"}
+    certs = httpx.get(live.url + "/api/keys/certificates", headers=headers).json()
+    assert len(certs) == 1
+    assert "PRIVATE" not in str(certs)
+    cert_on_disk = (wallet_dir / "bidder3" / "certificate.pem").read_text()
+    assert certs[0]["certificate_pem"].strip() == cert_on_disk.strip()
+
+
+def test_keys_init_refuses_a_wrong_password(live: LiveServer, tmp_path: Path) -> None:
+    args = [
+        "keys",
+        "init",
+        "--server",
+        live.url,
+        "-u",
+        "bidder3",
+        "--password",
+        "wrong",
+        "--passphrase",
+        "whatever phrase",
+        "--wallet-dir",
+        str(tmp_path / "w"),
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code != 0
+    assert "username or password is wrong" in result.output
+    assert not (tmp_path / "w" / "bidder3").exists()
+
+
+def _cli(data_dir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SUNBID_DATA_DIR": str(data_dir), "SUNBID_MODE": "development"}
+    env.pop("SUNBID_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "sunbid", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def test_embedded_database_survives_a_killed_run_and_keeps_data(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    first = _cli(data_dir, "seed")
+    assert first.returncode == 0, first.stderr
+    assert (data_dir / "wallet" / "agency" / "certificate.pem").exists()
+    pid_file = data_dir / "pgdata" / "postmaster.pid"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from core.embedded import start_embedded; import sys, time; "
+            f"start_embedded(__import__('pathlib').Path({str(data_dir / 'pgdata')!r}), stop_at_exit=False); "
+            "print('up', flush=True); time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "up"
+    postmaster = int(pid_file.read_text().split()[0])
+    child.send_signal(signal.SIGKILL)
+    child.wait(10)
+    again = _cli(data_dir, "db", "url")
+    assert again.returncode == 0, again.stderr
+    assert int(pid_file.read_text().split()[0]) == postmaster, "a live server that answers is reused"
+    os.kill(postmaster, signal.SIGSTOP)
+    try:
+        hung = _cli(data_dir, "seed")
+    finally:
+        try:
+            os.kill(postmaster, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    assert hung.returncode == 0, hung.stderr
+    new_postmaster = int(pid_file.read_text().split()[0])
+    assert new_postmaster != postmaster, "a server that does not answer is replaced"
+    result = _cli(data_dir, "seed")
+    assert "demo data present" in result.stdout
+    stop = _cli(data_dir, "db", "stop")
+    assert stop.returncode == 0
+    time.sleep(0.5)
