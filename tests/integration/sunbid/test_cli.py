@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -104,18 +105,18 @@ def test_embedded_database_survives_a_killed_run_and_keeps_data(tmp_path: Path) 
     assert first.returncode == 0, first.stderr
     assert (data_dir / "wallet" / "agency" / "certificate.pem").exists()
     pid_file = data_dir / "pgdata" / "postmaster.pid"
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from core.embedded import start_embedded; import sys, time; "
-            f"start_embedded(__import__('pathlib').Path({str(data_dir / 'pgdata')!r}), stop_at_exit=False); "
-            "print('up', flush=True); time.sleep(600)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+    holder = (
+        "import pathlib, sys, time\n"
+        "from core.embedded import start_embedded\n"
+        "start_embedded(pathlib.Path(sys.argv[1]), stop_at_exit=False)\n"
+        "print('up', flush=True)\n"
+        "time.sleep(600)\n"
     )
-    assert child.stdout is not None and child.stdout.readline().strip() == "up"
+    child = subprocess.Popen(
+        [sys.executable, "-c", holder, str(data_dir / "pgdata")], stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "up"
     postmaster = int(pid_file.read_text().split()[0])
     child.send_signal(signal.SIGKILL)
     child.wait(10)
@@ -126,10 +127,8 @@ def test_embedded_database_survives_a_killed_run_and_keeps_data(tmp_path: Path) 
     try:
         hung = _cli(data_dir, "seed")
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(postmaster, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
     assert hung.returncode == 0, hung.stderr
     new_postmaster = int(pid_file.read_text().split()[0])
     assert new_postmaster != postmaster, "a server that does not answer is replaced"
