@@ -61,7 +61,10 @@ class Settings:
     login_lockout_minutes: int = 15
     token_ttl_minutes: int = 12 * 60
     unknown_holiday_year: UnknownHolidayYearPolicy = UnknownHolidayYearPolicy.REFUSE
+    tendering_bond_cap_yuan: int = 800_000  # rule 14 is S-marked (secondary source): configurable
     log_level: str = "INFO"
+    chronograph_interval_seconds: float = 2.0
+    job_poll_seconds: float = 1.0
 
     @property
     def pgdata(self) -> Path:
@@ -111,7 +114,10 @@ def load_settings() -> Settings:
         login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),
         token_ttl_minutes=_env_int("TOKEN_TTL_MINUTES", 12 * 60),
         unknown_holiday_year=policy,
+        tendering_bond_cap_yuan=_env_int("TENDERING_BOND_CAP_YUAN", 800_000),
         log_level=_env("LOG_LEVEL", "INFO"),
+        chronograph_interval_seconds=float(_env("CHRONOGRAPH_INTERVAL_SECONDS", "0" if mode is Mode.TEST else "2")),
+        job_poll_seconds=float(_env("JOB_POLL_SECONDS", "1")),
     )
 
 
