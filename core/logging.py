@@ -25,6 +25,7 @@ def configure_logging(level: str = "INFO") -> None:
     """JSON logs on stderr through the standard library, so library logs share the format."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        structlog.stdlib.ExtraAdder(),
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -174,3 +175,38 @@ class UnitOfWork:
 def uow_dependency(request: Request[Any, Any, Any]) -> UnitOfWork:
     """Dependency giving the request a unit of work over the app's session factory."""
     return UnitOfWork(request.app.state.session_factory)
+
+
+class RequestLogMiddleware:
+    """One structured line per HTTP request: method, path, status, duration, user; never headers, cookies or query."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.log = logging.getLogger("sunbid.request")
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            user = scope.get("user")
+            self.log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status["code"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "user": str(user.user_id) if isinstance(user, Principal) else None,
+                },
+            )
