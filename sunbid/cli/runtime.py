@@ -23,18 +23,23 @@ def prepared(*, seed_if_empty: bool = True) -> tuple[Settings, str]:
     configure_logging("WARNING")
     url = prepare_database(settings)
     if seed_if_empty:
-        asyncio.run(_seed_if_empty(url))
+        asyncio.run(_seed_if_empty(settings, url))
     return settings, url
 
 
-async def _seed_if_empty(url: str) -> bool:
+async def _seed_if_empty(settings: Settings, url: str) -> bool:
+    """Seed an empty database, then give the demo users their local wallets (keys stay under ./var)."""
+    from sunbid.demo_wallets import ensure_demo_wallets
+
     engine = create_engine(url, pool_size=1, max_overflow=0)
     try:
         async with session_factory(engine)() as session, session.begin():
             if not await database_is_empty(session):
                 return False
             await seed_demo(session)
-            return True
+        async with session_factory(engine)() as session, session.begin():
+            await ensure_demo_wallets(session, settings.wallet_dir, settings.platform_key_dir / "ca")
+        return True
     finally:
         await engine.dispose()
 
