@@ -21,15 +21,20 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
+from core.calendar_controllers import CalendarController
 from core.db import create_engine, session_factory
 from core.identity.controllers import AuthController
 from core.settings import Settings, get_settings
 from core.web import EXCEPTION_HANDLERS, BearerTokenMiddleware, uow_dependency
 from signing.ca import load_or_create_ca
 from sunbid import pages
+from trading.notices import pages as notice_pages
+from trading.notices.controllers import NoticeController
 from trading.parties.controllers import KeyController, OrganizationController, ca_certificate
+from trading.tenders.controllers import TenderController
 
 TEMPLATE_DIRS: list[Path | os.PathLike[Any] | str] = [Path(__file__).parent / "templates"]
+TEMPLATE_DIRS.append(notice_pages.TEMPLATE_DIR)
 
 
 @get("/health", tags=["platform"], summary="Liveness and database check")
@@ -77,6 +82,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             OrganizationController,
             KeyController,
             ca_certificate,
+            CalendarController,
+            TenderController,
+            NoticeController,
+            notice_pages.notice_list,
+            notice_pages.notice_page,
             MetricsController,
             create_static_files_router(path="/static/swagger", directories=[swagger_dir], include_in_schema=False),
         ],

@@ -17,6 +17,17 @@ class NoticeLink:
 
 
 async def latest_notices(factory: async_sessionmaker[AsyncSession], lang: str, limit: int = 20) -> list[NoticeLink]:
-    """Newest public notices first; empty until a domain publishes any."""
-    del factory, lang, limit
-    return []
+    """Newest public notices first: tender, amendment and cancellation notices."""
+    from trading.notices import services
+    from trading.notices.pages import local
+
+    async with factory() as session:
+        notices = await services.latest_notices(session, limit)
+    return [
+        NoticeLink(
+            title=(n.title_en or n.title) if lang == "en" else n.title,
+            url=f"/notices/{n.id}",
+            published=local(n.published_at),
+        )
+        for n in notices
+    ]

@@ -147,7 +147,19 @@ async def seed_demo(session: AsyncSession) -> list[DemoParty]:
             password=DEMO_PASSWORD,
             roles=roles,
         )
+    await _seed_demo_tender(session, orgs)
     return list(DEMO_PARTIES)
+
+
+async def _seed_demo_tender(session: AsyncSession, orgs: dict[str, Organization]) -> None:
+    """One published 工程 tender open for bids, by the demo agency for the demo tenderee."""
+    from core.identity.models import User
+    from sunbid.demo_tender import seed_demo_tender
+
+    agency_user = await session.scalar(select(User).where(User.username == "agency"))
+    if agency_user is None:
+        return
+    await seed_demo_tender(session, {OrgType(o.org_type): o for o in orgs.values()}, agency_user)
 
 
 def demo_logins_text(base_url: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from sunbid.cli.calendar import calendar
 from sunbid.cli.db import db
 from sunbid.cli.serve import seed, serve
 
@@ -17,6 +18,7 @@ def cli() -> None:
 cli.add_command(serve)
 cli.add_command(seed)
 cli.add_command(db)
+cli.add_command(calendar)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Public notices of tenders, amendments and cancellations, as HTML, JSON and OCDS open data."""

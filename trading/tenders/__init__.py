@@ -1,0 +1,1 @@
+"""Tenders: publication on the statutory calendar, lots, documents, amendments, Q&A, cancellation."""

@@ -1,0 +1,1 @@
+"""Tender use cases; take a session, raise DomainErrors, never import the web framework."""
