@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 
 from core.database import migrate
 from core.embedded import asyncpg_url, start_embedded, stop_embedded
 
+T = TypeVar("T")
+
 TEMPLATE = "sunbid_template"
 SEEDED_TEMPLATE = "sunbid_seeded_template"
+
+
+def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even when this thread already runs an event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _admin_dsn(libpq_uri: str) -> str:
@@ -27,9 +38,9 @@ class EmbeddedCluster:
         self.pgdata = root / "pgdata"
         self.libpq_uri = start_embedded(self.pgdata)
         self._ready = False
-        asyncio.run(self._execute("postgres", "alter system set fsync = off"))
-        asyncio.run(self._execute("postgres", "alter system set synchronous_commit = off"))
-        asyncio.run(self._execute("postgres", "select pg_reload_conf()"))
+        run_blocking(self._execute("postgres", "alter system set fsync = off"))
+        run_blocking(self._execute("postgres", "alter system set synchronous_commit = off"))
+        run_blocking(self._execute("postgres", "select pg_reload_conf()"))
 
     def stop(self) -> None:
         """Stop the server (the data dir is removed by the caller)."""
@@ -43,11 +54,11 @@ class EmbeddedCluster:
         """Build the template by running every migration (upgrade to head), in test clock mode."""
         if self._ready:
             return
-        asyncio.run(self._recreate(TEMPLATE))
+        run_blocking(self._recreate(TEMPLATE))
         migrate(self.url(TEMPLATE))
-        asyncio.run(self._execute(TEMPLATE, "select sunbid_set_clock_mode('test')"))
-        asyncio.run(self._recreate(SEEDED_TEMPLATE, TEMPLATE))
-        asyncio.run(self._seed(SEEDED_TEMPLATE))
+        run_blocking(self._execute(TEMPLATE, "select sunbid_set_clock_mode('test')"))
+        run_blocking(self._recreate(SEEDED_TEMPLATE, TEMPLATE))
+        run_blocking(self._seed(SEEDED_TEMPLATE))
         self._ready = True
 
     async def _seed(self, database: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,18 +10,18 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests.support.db import EmbeddedCluster
+from tests.support.db import EmbeddedCluster, run_blocking
 from tests.support.live import LiveServer
 
 
 @pytest.fixture(scope="module")
 def fuzz_server(cluster: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A real server on its own demo-seeded database, shared by every generated case of this module."""
-    name = asyncio.run(cluster.clone(seeded=True))
+    name = run_blocking(cluster.clone(seeded=True))
     server = LiveServer(cluster.url(name), Path(tmp_path_factory.mktemp("fuzz")) / "var").start()
     yield server
     server.stop()
-    asyncio.run(cluster.drop(name))
+    run_blocking(cluster.drop(name))
 
 
 @pytest.fixture(scope="module")
