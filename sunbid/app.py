@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import swagger_ui_bundle
 from litestar import Litestar, Request, get
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
@@ -19,6 +18,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from openapi_ui_bundles import swagger_ui
 from sqlalchemy import text
 
 from core.calendar_controllers import CalendarController
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         finally:
             await engine.dispose()
 
-    swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
+    swagger_dir = Path(swagger_ui.static_path)
     return Litestar(
         route_handlers=[
             health,
