@@ -10,4 +10,15 @@ from core.db import Base
 
 metadata = Base.metadata
 
-__all__ = ["core", "metadata", "trading"]
+SQL_MANAGED_TABLES = frozenset({"core_clock"})
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Leave out tables that raw SQL manages (the database clock) and third-party schemas (the job queue)."""
+    del obj, compare_to
+    if type_ == "table" and reflected and name is not None:
+        return name not in SQL_MANAGED_TABLES and not name.startswith("procrastinate_")
+    return True
+
+
+__all__ = ["core", "include_object", "metadata", "trading"]
