@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 from openapi_ui_bundles import swagger_ui
 from sqlalchemy import text
 
+from bidding.guarantees.controllers import GuaranteeController, TenderGuaranteeController, TrustRootController
 from core.calendar_controllers import CalendarController
 from core.db import create_engine, session_factory
 from core.identity.controllers import AuthController
@@ -28,6 +29,7 @@ from core.settings import Settings, get_settings
 from core.web import EXCEPTION_HANDLERS, BearerTokenMiddleware, uow_dependency
 from signing.ca import load_or_create_ca
 from sunbid import pages
+from sunbid.guarantee_wiring import configure_guarantees, wire_guarantees
 from trading.notices import pages as notice_pages
 from trading.notices.controllers import NoticeController
 from trading.parties.controllers import KeyController, OrganizationController, ca_certificate
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
         database_url = resolve_database_url(settings)
     url = database_url
+    wire_guarantees()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         app.state.session_factory = session_factory(engine)
         app.state.settings = settings
         app.state.ca = load_or_create_ca(settings.platform_key_dir / "ca", "Sunbid Development CA")
+        configure_guarantees(settings, app.state.ca)
         try:
             yield
         finally:
@@ -82,6 +86,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             OrganizationController,
             KeyController,
             ca_certificate,
+            GuaranteeController,
+            TenderGuaranteeController,
+            TrustRootController,
             CalendarController,
             TenderController,
             NoticeController,

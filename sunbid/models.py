@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bidding.guarantees.models
 import core.holidays
 import core.identity.models
 import core.journal
@@ -21,4 +22,4 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool, c
     return True
 
 
-__all__ = ["core", "include_object", "metadata", "trading"]
+__all__ = ["bidding", "core", "include_object", "metadata", "trading"]

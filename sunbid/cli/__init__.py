@@ -6,6 +6,7 @@ import click
 
 from sunbid.cli.calendar import calendar
 from sunbid.cli.db import db
+from sunbid.cli.guarantee import guarantee
 from sunbid.cli.serve import seed, serve
 
 
@@ -18,6 +19,7 @@ def cli() -> None:
 cli.add_command(serve)
 cli.add_command(seed)
 cli.add_command(db)
+cli.add_command(guarantee)
 cli.add_command(calendar)
 
 

@@ -1,0 +1,33 @@
+"""A guarantee's life: lodged and active until it is released (退保), claimed (索赔) or found invalid at the opening."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bidding.guarantees.errors import GuaranteeClosed
+
+
+class GuaranteeStatus(StrEnum):
+    """Where a lodged guarantee stands."""
+
+    ACTIVE = "active"
+    RELEASED = "released"
+    CLAIMED = "claimed"
+    INVALID = "invalid"
+
+
+S = GuaranteeStatus
+
+TRANSITIONS: dict[GuaranteeStatus, frozenset[GuaranteeStatus]] = {
+    S.ACTIVE: frozenset({S.RELEASED, S.CLAIMED, S.INVALID}),
+    S.INVALID: frozenset({S.RELEASED}),
+    S.RELEASED: frozenset(),
+    S.CLAIMED: frozenset(),
+}
+
+
+def transition(current: GuaranteeStatus, target: GuaranteeStatus) -> GuaranteeStatus:
+    """The new status, or GuaranteeClosed when the guarantee is already settled."""
+    if target not in TRANSITIONS[current]:
+        raise GuaranteeClosed(f"a {current.value} guarantee cannot become {target.value}")
+    return target
