@@ -63,7 +63,7 @@ async def set_clock_mode(url: str, mode: Mode) -> None:
         await engine.dispose()
 
 
-def resolve_database_url(settings: Settings) -> str:
+def resolve_database_url(settings: Settings, *, keep_running: bool = False) -> str:
     """SUNBID_DATABASE_URL when given, otherwise the embedded server under the data dir (started now)."""
     if settings.database_url:
         url = settings.database_url
@@ -71,7 +71,7 @@ def resolve_database_url(settings: Settings) -> str:
             url = "postgresql+asyncpg://" + url.split("://", 1)[1]
         return url
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    libpq = start_embedded(Path(settings.pgdata))
+    libpq = start_embedded(Path(settings.pgdata), stop_at_exit=not keep_running)
     return asyncpg_url(libpq, EMBEDDED_DATABASE)
 
 

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +64,7 @@ def _prune_dead_handles(pgdata: Path) -> None:
 
 
 def _stop_hung_server(pgdata: Path) -> None:
-    """A postmaster that is alive but does not answer is stopped, so a fresh one can start on the same data."""
+    """A postmaster that is alive but does not answer is stopped with all its children, so a fresh one can start."""
     pid = _postmaster_pid(pgdata)
     if pid is None or not psutil.pid_exists(pid):
         return
@@ -73,17 +72,21 @@ def _stop_hung_server(pgdata: Path) -> None:
         logger.info("embedded PostgreSQL (pid %s) answers: reusing it", pid)
         return
     logger.warning("embedded PostgreSQL (pid %s) does not answer: stopping it", pid)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while psutil.pid_exists(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if psutil.pid_exists(pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        time.sleep(0.5)
-    with contextlib.suppress(FileNotFoundError):
-        (pgdata / "postmaster.pid").unlink()
+    try:
+        postmaster = psutil.Process(pid)
+        tree = [postmaster, *postmaster.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    for proc in tree:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.send_signal(signal.SIGKILL)
+            proc.send_signal(signal.SIGCONT)
+    _, alive = psutil.wait_procs(tree, timeout=10)
+    if alive:
+        raise RuntimeError(f"could not stop the hung embedded PostgreSQL processes {[p.pid for p in alive]}")
+    for leftover in ("postmaster.pid", ".s.PGSQL.5432.lock", ".s.PGSQL.5432"):
+        with contextlib.suppress(FileNotFoundError):
+            (pgdata / leftover).unlink()
 
 
 def _ensure_runtime_dir() -> None:

@@ -23,10 +23,10 @@ def migrate() -> None:
 
 @db.command()
 def url() -> None:
-    """Print the database URL (starts the embedded server if needed)."""
+    """Print the database URL; the embedded server is started if needed and left running (stop: sunbid db stop)."""
     from core.database import resolve_database_url
 
-    click.echo(resolve_database_url(get_settings()))
+    click.echo(resolve_database_url(get_settings(), keep_running=True))
 
 
 @db.command()
