@@ -7,7 +7,9 @@ import click
 from sunbid.cli.calendar import calendar
 from sunbid.cli.db import db
 from sunbid.cli.guarantee import guarantee
+from sunbid.cli.keys import keys
 from sunbid.cli.serve import seed, serve
+from sunbid.cli.worker import worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,6 +23,8 @@ cli.add_command(seed)
 cli.add_command(db)
 cli.add_command(guarantee)
 cli.add_command(calendar)
+cli.add_command(keys)
+cli.add_command(worker)
 
 
 def main() -> None:
