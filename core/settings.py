@@ -56,6 +56,7 @@ class Settings:
     ledger_origin: str = "sunbid.example/ledger"
     checkpoint_interval_seconds: int = 60
     max_bid_bytes: int = 4 * 1024**3
+    tsa_url: str | None = None  # an external RFC 3161 TSA; None means the platform's own TSA
     max_json_bytes: int = 1024 * 1024
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
@@ -109,6 +110,7 @@ def load_settings() -> Settings:
         ledger_origin=_env("LEDGER_ORIGIN", "sunbid.example/ledger"),
         checkpoint_interval_seconds=_env_int("CHECKPOINT_INTERVAL_SECONDS", 60),
         max_bid_bytes=_env_int("MAX_BID_BYTES", 4 * 1024**3),
+        tsa_url=os.environ.get("SUNBID_TSA_URL") or None,
         max_json_bytes=_env_int("MAX_JSON_BYTES", 1024 * 1024),
         login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
         login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),

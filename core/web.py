@@ -177,6 +177,10 @@ def uow_dependency(request: Request[Any, Any, Any]) -> UnitOfWork:
     return UnitOfWork(request.app.state.session_factory)
 
 
+UNLOGGED_PATH_PREFIXES: tuple[str, ...] = ("/api/bids",)
+"""Sealed-bid traffic is never logged: even a line without content would tell who bid and how often."""
+
+
 class RequestLogMiddleware:
     """One structured line per HTTP request: method, path, status, duration, user; never headers, cookies or query."""
 
@@ -185,7 +189,7 @@ class RequestLogMiddleware:
         self.log = logging.getLogger("sunbid.request")
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(UNLOGGED_PATH_PREFIXES):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()

@@ -22,6 +22,7 @@ from openapi_ui_bundles import swagger_ui
 from sqlalchemy import text
 
 from bidding.guarantees.controllers import GuaranteeController, TenderGuaranteeController, TrustRootController
+from bidding.bids.controllers import BidController, bids_lifespan
 from core.calendar_controllers import CalendarController
 from core.db import create_engine, session_factory
 from core.identity.controllers import AuthController
@@ -91,18 +92,22 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             TrustRootController,
             CalendarController,
             TenderController,
+            BidController,
             NoticeController,
             notice_pages.notice_list,
             notice_pages.notice_page,
             MetricsController,
             create_static_files_router(path="/static/swagger", directories=[swagger_dir], include_in_schema=False),
         ],
-        lifespan=[lifespan],
+        lifespan=[lifespan, bids_lifespan],
         dependencies={
             "uow": Provide(uow_dependency, sync_to_thread=False),
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
         },
-        middleware=[BearerTokenMiddleware, PrometheusConfig(app_name="sunbid", prefix="sunbid").middleware],
+        middleware=[
+            BearerTokenMiddleware,
+            PrometheusConfig(app_name="sunbid", prefix="sunbid", exclude=[r"^/api/bids"]).middleware,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Sunbid",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bidding.bids.models
 import bidding.guarantees.models
 import core.holidays
 import core.identity.models

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from sunbid.cli.bid import bid, receipt
 from sunbid.cli.calendar import calendar
 from sunbid.cli.db import db
 from sunbid.cli.guarantee import guarantee
@@ -25,6 +26,8 @@ cli.add_command(guarantee)
 cli.add_command(calendar)
 cli.add_command(keys)
 cli.add_command(worker)
+cli.add_command(bid)
+cli.add_command(receipt)
 
 
 def main() -> None:

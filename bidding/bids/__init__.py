@@ -1,0 +1,1 @@
+"""Sealed bids: streamed ciphertext, signed submission statements, escrow shares and platform receipts."""

@@ -1,0 +1,165 @@
+"""Where bid ciphertext lives: a blob store of its own, so every blob in it must belong to a committed bid.
+
+The upload path batches the request's chunks into WRITE_BATCH writes done in a worker thread (hashing in the same
+call, since hashlib releases the GIL on large buffers), with one batch in flight while the next is received:
+memory stays at about three batches whatever the upload size. The temp file is fsynced, renamed into place and the
+directories fsynced before any database row names it; the orphan sweep removes what a crash left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bidding.bids.rules import HEAD_LIMIT, head_verdict
+from core.blobs import BlobStore
+from core.errors import TooLarge
+
+WRITE_BATCH = 1024 * 1024
+TMP_SUFFIX = ".part"
+
+
+@dataclass(frozen=True)
+class StagedUpload:
+    """A fully written and fsynced temp file, not yet named by its hash."""
+
+    tmp: Path
+    sha256: str
+    size: int
+
+
+def _write_all(fd: int, data: bytes, digest: hashlib._Hash) -> None:
+    digest.update(data)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise TooLarge(f"the upload exceeds {max_bytes} bytes")
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BidBlobs:
+    """Content-addressed ciphertext under root/ab/cd/<sha256> (the core BlobStore layout), temp files in root/tmp."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tmp_dir = root / "tmp"
+        self.store = BlobStore(root)
+
+    def path_of(self, sha256: str) -> Path:
+        """The blob's path (refuses anything but a hex SHA-256)."""
+        return self.store.path_of(sha256)
+
+    def read(self, sha256: str) -> AsyncIterator[bytes]:
+        """The blob's bytes in chunks."""
+        return self.store.read_stream(sha256)
+
+    async def stage(self, chunks: AsyncIterable[bytes], max_bytes: int) -> StagedUpload:
+        """Stream to a temp file, refusing non-age data on its first bytes (rule 21) and anything over max_bytes."""
+        await asyncio.to_thread(self.tmp_dir.mkdir, parents=True, exist_ok=True)
+        tmp = self.tmp_dir / f"{uuid.uuid4().hex}{TMP_SUFFIX}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        digest = hashlib.sha256()
+        size, head, head_ok = 0, b"", False
+        batch: list[bytes] = []
+        batched = 0
+        pending: asyncio.Future[None] | None = None
+        try:
+            async for chunk in chunks:
+                size += len(chunk)
+                _check_size(size, max_bytes)
+                if not head_ok and chunk:
+                    head = (head + chunk)[:HEAD_LIMIT]
+                    head_ok = head_verdict(head, complete=False) is True
+                batch.append(chunk)
+                batched += len(chunk)
+                if batched >= WRITE_BATCH:
+                    if pending is not None:
+                        await pending
+                    data = b"".join(batch)
+                    batch, batched = [], 0
+                    pending = asyncio.ensure_future(asyncio.to_thread(_write_all, fd, data, digest))
+            if not head_ok:
+                head_verdict(head, complete=True)
+            if pending is not None:
+                await pending
+                pending = None
+            if batch:
+                await asyncio.to_thread(_write_all, fd, b"".join(batch), digest)
+            await asyncio.to_thread(os.fsync, fd)
+        except BaseException:
+            if pending is not None:
+                await asyncio.gather(pending, return_exceptions=True)
+            os.close(fd)
+            tmp.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+        return StagedUpload(tmp, digest.hexdigest(), size)
+
+    def _publish(self, staged: StagedUpload) -> bool:
+        target = self.path_of(staged.sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            staged.tmp.unlink(missing_ok=True)
+            return False
+        staged.tmp.replace(target)
+        for directory in (target.parent, target.parent.parent, self.root):
+            _fsync_dir(directory)
+        return True
+
+    async def publish(self, staged: StagedUpload) -> bool:
+        """Rename into place and fsync the directories; True when this call created the blob."""
+        return await asyncio.to_thread(self._publish, staged)
+
+    async def discard(self, staged: StagedUpload) -> None:
+        """Drop a staged upload that will not be committed."""
+        await asyncio.to_thread(staged.tmp.unlink, True)
+
+    async def remove(self, sha256: str) -> None:
+        """Delete a blob no committed bid names."""
+        await asyncio.to_thread(self.path_of(sha256).unlink, True)
+
+    def _candidates(self, cutoff: float) -> Iterator[tuple[str, Path]]:
+        if not self.root.is_dir():
+            return
+        for first in self.root.iterdir():
+            if len(first.name) != 2 or not first.is_dir():
+                continue
+            for second in first.iterdir():
+                for blob in second.iterdir():
+                    if blob.stat().st_mtime < cutoff:
+                        yield blob.name, blob
+
+    def sweep_temp(self, cutoff: float) -> int:
+        """Delete temp files last written before cutoff (unix time): uploads that never finished."""
+        removed = 0
+        if self.tmp_dir.is_dir():
+            for tmp in self.tmp_dir.iterdir():
+                if tmp.name.endswith(TMP_SUFFIX) and tmp.stat().st_mtime < cutoff:
+                    tmp.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
+    def blobs_older_than(self, cutoff: float) -> dict[str, Path]:
+        """Published blobs last written before cutoff, by SHA-256 (candidates for the orphan sweep)."""
+        return dict(self._candidates(cutoff))
+
+
+PROCESS_STARTED = time.time()
+"""Nothing this process wrote is older than this, so a startup sweep with this cutoff spares live uploads."""
