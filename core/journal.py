@@ -10,18 +10,22 @@ from datetime import datetime
 from typing import Any
 
 import rfc8785
-from sqlalchemy import BigInteger, Identity, LargeBinary, String, text
+from sqlalchemy import BigInteger, Identity, Index, LargeBinary, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import NOW_SQL, Base, random_id
 
+LEDGER_XID_SQL = "(pg_current_xact_id())::text::bigint"
+"""The recording transaction's id: the ledger sequences an event only once every older transaction has ended."""
+
 
 class JournalEvent(Base):
     """One recorded act. `seq` orders the ledger internally; `id` is what the outside sees."""
 
     __tablename__ = "journal_events"
+    __table_args__ = (Index("ix_journal_events_ledger_order", "ledger_xid", "seq"),)
 
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(unique=True, default=random_id)
@@ -34,6 +38,7 @@ class JournalEvent(Base):
     payload_canonical: Mapped[bytes] = mapped_column(LargeBinary)
     payload_sha256: Mapped[bytes] = mapped_column(LargeBinary(32))
     confidential_until_opening: Mapped[bool] = mapped_column(server_default=text("false"))
+    ledger_xid: Mapped[int] = mapped_column(BigInteger, server_default=text(LEDGER_XID_SQL))
 
 
 def canonical_json(value: Any) -> bytes:
@@ -58,6 +63,11 @@ _subscribers: dict[str, list[EventHandler]] = {}
 def subscribe(event_type: str, handler: EventHandler) -> None:
     """Let a higher layer act on an event type in the same transaction (wired in sunbid/, never imported upward)."""
     _subscribers.setdefault(event_type, []).append(handler)
+
+
+def subscribers(event_type: str) -> tuple[EventHandler, ...]:
+    """The handlers subscribed to one event type (so wiring can stay idempotent)."""
+    return tuple(_subscribers.get(event_type, ()))
 
 
 def clear_subscribers() -> None:

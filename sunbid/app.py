@@ -21,16 +21,21 @@ from litestar.template.config import TemplateConfig
 from openapi_ui_bundles import swagger_ui
 from sqlalchemy import text
 
-from bidding.guarantees.controllers import GuaranteeController, TenderGuaranteeController, TrustRootController
 from bidding.bids.controllers import BidController, bids_lifespan
+from bidding.guarantees.controllers import GuaranteeController, TenderGuaranteeController, TrustRootController
 from core.calendar_controllers import CalendarController
 from core.db import create_engine, session_factory
 from core.identity.controllers import AuthController
+from core.journal import subscribe, subscribers
 from core.settings import Settings, get_settings
 from core.web import EXCEPTION_HANDLERS, BearerTokenMiddleware, uow_dependency
 from signing.ca import load_or_create_ca
 from sunbid import pages
 from sunbid.guarantee_wiring import configure_guarantees, wire_guarantees
+from supervision.ledger.controllers import LedgerController
+from supervision.ledger.keys import load_or_create_ledger_key
+from supervision.ledger.sealed import on_sealed_period_over, on_tender_published
+from supervision.ledger.worker import LedgerWorker
 from trading.notices import pages as notice_pages
 from trading.notices.controllers import NoticeController
 from trading.parties.controllers import KeyController, OrganizationController, ca_certificate
@@ -48,6 +53,23 @@ async def health(request: Request[Any, Any, Any]) -> dict[str, str]:
     return {"status": "ok", "database": "ok"}
 
 
+def wire_ledger_events() -> None:
+    """Sealed streams follow the tender: opened at publication, revealed when the opening starts (idempotent)."""
+    for event_type, handler in (
+        ("tender.published", on_tender_published),
+        ("tender.opening_started", on_sealed_period_over),
+    ):
+        if handler not in subscribers(event_type):
+            subscribe(event_type, handler)
+
+
+async def wake_ledger(request: Request[Any, Any, Any]) -> None:
+    """After each response, ask the ledger loop to sequence what the request committed."""
+    worker = getattr(request.app.state, "ledger_worker", None)
+    if worker is not None:
+        worker.wake()
+
+
 class MetricsController(PrometheusController):
     """Prometheus metrics at /metrics."""
 
@@ -63,6 +85,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
         database_url = resolve_database_url(settings)
     url = database_url
+    wire_ledger_events()
     wire_guarantees()
 
     @asynccontextmanager
@@ -73,9 +96,15 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         app.state.settings = settings
         app.state.ca = load_or_create_ca(settings.platform_key_dir / "ca", "Sunbid Development CA")
         configure_guarantees(settings, app.state.ca)
+        ledger_key = load_or_create_ledger_key(settings.platform_key_dir, settings.ledger_origin)
+        app.state.ledger_worker = LedgerWorker(
+            app.state.session_factory, ledger_key, settings.checkpoint_interval_seconds
+        )
+        app.state.ledger_worker.start()
         try:
             yield
         finally:
+            await app.state.ledger_worker.stop()
             await engine.dispose()
 
     swagger_dir = Path(swagger_ui.static_path)
@@ -87,6 +116,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             OrganizationController,
             KeyController,
             ca_certificate,
+            LedgerController,
             GuaranteeController,
             TenderGuaranteeController,
             TrustRootController,
@@ -100,6 +130,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             create_static_files_router(path="/static/swagger", directories=[swagger_dir], include_in_schema=False),
         ],
         lifespan=[lifespan, bids_lifespan],
+        after_response=wake_ledger,
         dependencies={
             "uow": Provide(uow_dependency, sync_to_thread=False),
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),

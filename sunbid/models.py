@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import bidding.bids.models
 import bidding.guarantees.models
+import core.confidential
 import core.holidays
 import core.identity.models
 import core.journal
+import supervision.ledger.models
 import trading.tenders.models
 from core.db import Base
 
@@ -23,4 +25,4 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool, c
     return True
 
 
-__all__ = ["bidding", "core", "include_object", "metadata", "trading"]
+__all__ = ["bidding", "core", "include_object", "metadata", "supervision", "trading"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from sunbid.cli.audit import audit
 from sunbid.cli.bid import bid, receipt
 from sunbid.cli.calendar import calendar
 from sunbid.cli.db import db
@@ -28,6 +29,7 @@ cli.add_command(keys)
 cli.add_command(worker)
 cli.add_command(bid)
 cli.add_command(receipt)
+cli.add_command(audit)
 
 
 def main() -> None:

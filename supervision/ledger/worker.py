@@ -1,0 +1,79 @@
+"""The ledger's background loop: sequence soon after commits, tick sealed slots and sign checkpoints on a timer.
+
+Only a convenience: every reader that needs completeness (export, on-demand checkpoints) catches up itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from supervision.ledger.keys import LedgerKey
+from supervision.ledger.models import LedgerCheckpoint
+from supervision.ledger.sealed import tick_slots
+from supervision.ledger.services import make_checkpoint, sequence_committed
+
+logger = logging.getLogger("sunbid.ledger")
+
+POLL_SECONDS = 2.0
+
+
+async def checkpoint_now(factory: async_sessionmaker[AsyncSession], key: LedgerKey) -> LedgerCheckpoint:
+    """Catch up (events, due slots, events again) and sign the resulting tree head."""
+    await sequence_committed(factory)
+    async with factory() as session, session.begin():
+        await tick_slots(session)
+    await sequence_committed(factory)
+    async with factory() as session, session.begin():
+        return await make_checkpoint(session, key)
+
+
+class LedgerWorker:
+    """Runs in the app's lifespan; `wake()` after a request asks for a prompt sequencing pass."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession], key: LedgerKey, interval_seconds: int) -> None:
+        self.factory = factory
+        self.key = key
+        self.interval = max(interval_seconds, 1)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Cheap, never blocks: the loop sequences on its next turn."""
+        self._wake.set()
+
+    async def checkpoint(self) -> LedgerCheckpoint:
+        """An on-demand checkpoint (operator endpoint)."""
+        return await checkpoint_now(self.factory, self.key)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_checkpoint = loop.time() + self.interval
+        while True:
+            timeout = max(min(POLL_SECONDS, next_checkpoint - loop.time()), 0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+            try:
+                if loop.time() >= next_checkpoint:
+                    next_checkpoint = loop.time() + self.interval
+                    await checkpoint_now(self.factory, self.key)
+                else:
+                    await sequence_committed(self.factory)
+            except Exception:
+                logger.exception("ledger background pass failed; the next pass retries")
+
+    def start(self) -> None:
+        """Start the loop as a task of the running event loop."""
+        self._task = asyncio.create_task(self._run(), name="sunbid-ledger")
+
+    async def stop(self) -> None:
+        """Cancel the loop and wait for it to end."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
