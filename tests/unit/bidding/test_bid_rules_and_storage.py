@@ -1,0 +1,116 @@
+"""Rules 21 and 22 as pure functions, the statement parser, and the streaming store (no database)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bidding.bids.errors import BidNotEncrypted, BidSubmissionClosed, StatementRefused
+from bidding.bids.rules import check_open, head_verdict, parse_submission
+from bidding.bids.storage import WRITE_BATCH, BidBlobs
+from core.errors import TooLarge
+from signing.envelope import generate_identity, seal_stream
+from signing.sealed_bid import submission_payload
+
+DEADLINE = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)
+
+
+def _sealed(size: int) -> bytes:
+    out = io.BytesIO()
+    seal_stream(io.BytesIO(os.urandom(size)), out, [generate_identity().recipient])
+    return out.getvalue()
+
+
+async def _chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def test_deadline_is_a_hard_cutoff() -> None:
+    check_open(DEADLINE - timedelta(microseconds=1), DEADLINE, "published")
+    for now in (DEADLINE, DEADLINE + timedelta(seconds=1)):
+        with pytest.raises(BidSubmissionClosed, match="rule 22"):
+            check_open(now, DEADLINE, "published")
+    with pytest.raises(BidSubmissionClosed):
+        check_open(DEADLINE - timedelta(days=1), DEADLINE, "suspended")
+
+
+def test_only_age_files_pass_rule_21() -> None:
+    sealed = _sealed(10)
+    assert head_verdict(sealed[:200], complete=False) is True
+    assert head_verdict(sealed[:5], complete=False) is None
+    for head in (b"%PDF-1.7", b"PK\x03\x04", b"-----BEGIN AGE ENCRYPTED FILE-----"):
+        with pytest.raises(BidNotEncrypted, match="rule 21"):
+            head_verdict(head, complete=False)
+    with pytest.raises(BidNotEncrypted):
+        head_verdict(b"", complete=True)
+
+
+def test_submission_statements_are_parsed_strictly() -> None:
+    payload = submission_payload(
+        tender="3f1c4f0e-0000-4000-8000-000000000001",
+        lot=1,
+        bidder="3f1c4f0e-0000-4000-8000-000000000002",
+        sha256="a" * 64,
+        size=10,
+        recipient=generate_identity().recipient,
+        version=1,
+        escrow=b"{}",
+    )
+    assert parse_submission(payload).size == 10
+    for bad in ({"size": 0}, {"sha256": "A" * 64}, {"recipient": "age1nope"}, {"extra": 1}, {"version": True}):
+        with pytest.raises(StatementRefused):
+            parse_submission({**payload, **bad})
+
+
+async def test_store_streams_hashes_and_publishes(tmp_path: Path) -> None:
+    blobs = BidBlobs(tmp_path / "bids")
+    data = _sealed(3 * WRITE_BATCH + 12345)
+    staged = await blobs.stage(_chunks(data), len(data))
+    assert staged.sha256 == hashlib.sha256(data).hexdigest()
+    assert await blobs.publish(staged)
+    assert blobs.path_of(staged.sha256).read_bytes() == data
+    assert not list(blobs.tmp_dir.iterdir())
+
+
+async def test_store_refuses_plaintext_on_the_first_chunk_without_reading_on(tmp_path: Path) -> None:
+    blobs = BidBlobs(tmp_path / "bids")
+    read = []
+
+    async def body() -> AsyncIterator[bytes]:
+        for i in range(100):
+            read.append(i)
+            yield b"%PDF-1.7 plain" + b"\0" * 65536
+
+    with pytest.raises(BidNotEncrypted):
+        await blobs.stage(body(), 10**9)
+    assert len(read) == 1
+    assert not list(blobs.tmp_dir.iterdir())
+
+
+async def test_store_enforces_the_size_cap(tmp_path: Path) -> None:
+    blobs = BidBlobs(tmp_path / "bids")
+    data = _sealed(200_000)
+    with pytest.raises(TooLarge):
+        await blobs.stage(_chunks(data), len(data) - 1)
+    assert not list(blobs.tmp_dir.iterdir())
+
+
+def test_sweep_removes_only_old_leftovers(tmp_path: Path) -> None:
+    blobs = BidBlobs(tmp_path / "bids")
+    blobs.tmp_dir.mkdir(parents=True)
+    (blobs.tmp_dir / "old.part").write_bytes(b"x")
+    orphan = blobs.path_of("ab" * 32)
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"y")
+    cutoff = time.time() + 1
+    assert blobs.sweep_temp(cutoff) == 1
+    assert set(blobs.blobs_older_than(cutoff)) == {"ab" * 32}
+    assert blobs.blobs_older_than(cutoff - 3600) == {}
