@@ -1,7 +1,7 @@
 """ledger: supervision ledger, sealed-period commitments
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 03:25:29.707047
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
