@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,15 +25,17 @@ from sqlalchemy import text
 
 from bidding.bids.controllers import BidController, bids_lifespan
 from bidding.guarantees.controllers import GuaranteeController, TenderGuaranteeController, TrustRootController
+from core import chronograph
 from core.calendar_controllers import CalendarController
 from core.db import create_engine, session_factory
 from core.identity.controllers import AuthController
 from core.journal import subscribe, subscribers
 from core.settings import Settings, get_settings
-from core.web import EXCEPTION_HANDLERS, BearerTokenMiddleware, uow_dependency
+from core.web import EXCEPTION_HANDLERS, BearerTokenMiddleware, RequestLogMiddleware, uow_dependency
 from signing.ca import load_or_create_ca
 from sunbid import pages
 from sunbid.guarantee_wiring import configure_guarantees, wire_guarantees
+from sunbid.wiring import wire
 from supervision.ledger.controllers import LedgerController
 from supervision.ledger.keys import load_or_create_ledger_key
 from supervision.ledger.sealed import on_sealed_period_over, on_tender_published
@@ -80,6 +84,7 @@ class MetricsController(PrometheusController):
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Litestar:
     """Build the app for an already prepared database (see core.database.prepare_database)."""
     settings = settings or get_settings()
+    wire()
     if database_url is None:
         from core.database import resolve_database_url
 
@@ -101,9 +106,20 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             app.state.session_factory, ledger_key, settings.checkpoint_interval_seconds
         )
         app.state.ledger_worker.start()
+        ticker = (
+            asyncio.create_task(
+                chronograph.run_forever(app.state.session_factory, settings.chronograph_interval_seconds)
+            )
+            if settings.chronograph_interval_seconds > 0
+            else None
+        )
         try:
             yield
         finally:
+            if ticker is not None:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
             await app.state.ledger_worker.stop()
             await engine.dispose()
 
@@ -136,6 +152,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
         },
         middleware=[
+            RequestLogMiddleware,
             BearerTokenMiddleware,
             PrometheusConfig(app_name="sunbid", prefix="sunbid", exclude=[r"^/api/bids"]).middleware,
         ],

@@ -12,7 +12,7 @@ from core.identity.roles import PRIMARY_ROLE, OrgType, Role
 from core.identity.services import create_organization, create_user
 from core.identity.usci import make_credit_code
 
-DEMO_PASSWORD = "sunbid-demo-2026"
+DEMO_PASSWORD = "sunbid-demo-2026"  # noqa: S105 (published demo credential, printed by make run)
 
 
 @dataclass(frozen=True)
