@@ -17,10 +17,11 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.errors import PROBLEM_BASE, DomainError, Forbidden, NotAuthenticated
+from core.errors import PROBLEM_BASE, DomainError, Forbidden, NotAuthenticated, RuleViolation
 from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.identity.services import authenticate
+from core.oplog import annotate
 
 logger = logging.getLogger("sunbid.web")
 
@@ -52,8 +53,15 @@ def problem(
 
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    """A service's refusal, as problem+json with the error's own type."""
+    """A service's refusal, as problem+json with the error's own type; a rule refusal is kept for the alert log."""
+    if isinstance(exc, RuleViolation):
+        annotate(request.scope, refusal={"rule": exc.rule, "code": exc.code, "detail": exc.detail})
     return problem(exc.status, exc.code, exc.title, exc.detail, request.url.path, **exc.extra)
+
+
+def seal_operation(request: Request[Any, Any, Any], tender_id: Any) -> None:
+    """Log this request sealed under the tender: hidden from every query until that tender's bid deadline."""
+    annotate(request.scope, sealed_tender=str(tender_id))
 
 
 def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:

@@ -30,16 +30,20 @@ from core.calendar_controllers import CalendarController
 from core.db import create_engine, session_factory
 from core.identity.controllers import AuthController
 from core.journal import subscribe, subscribers
+from core.oplog import OperationLogMiddleware
 from core.settings import Settings, get_settings
 from core.web import EXCEPTION_HANDLERS, BearerTokenMiddleware, RequestLogMiddleware, uow_dependency
 from signing.ca import load_or_create_ca
 from sunbid import pages
 from sunbid.guarantee_wiring import configure_guarantees, wire_guarantees
 from sunbid.wiring import wire
+from supervision.cases.controllers import CaseController
+from supervision.clocks.controllers import ClockController
 from supervision.ledger.controllers import LedgerController
 from supervision.ledger.keys import load_or_create_ledger_key
 from supervision.ledger.sealed import on_sealed_period_over, on_tender_published
 from supervision.ledger.worker import LedgerWorker
+from supervision.workbench.controllers import WorkbenchController
 from trading.notices import pages as notice_pages
 from trading.notices.controllers import NoticeController
 from trading.parties.controllers import KeyController, OrganizationController, ca_certificate
@@ -132,10 +136,13 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             OrganizationController,
             KeyController,
             ca_certificate,
-            LedgerController,
             GuaranteeController,
             TenderGuaranteeController,
             TrustRootController,
+            LedgerController,
+            CaseController,
+            ClockController,
+            WorkbenchController,
             CalendarController,
             TenderController,
             BidController,
@@ -153,6 +160,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         },
         middleware=[
             RequestLogMiddleware,
+            OperationLogMiddleware,
             BearerTokenMiddleware,
             PrometheusConfig(app_name="sunbid", prefix="sunbid", exclude=[r"^/api/bids"]).middleware,
         ],

@@ -8,7 +8,12 @@ import core.confidential
 import core.holidays
 import core.identity.models
 import core.journal
+import core.oplog
+import supervision.cases.models
+import supervision.clocks.models
 import supervision.ledger.models
+import supervision.signals.models
+import supervision.workbench.models
 import trading.tenders.models
 from core.db import Base
 

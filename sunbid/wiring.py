@@ -5,12 +5,25 @@ Lower layers never import higher ones; they record journal events, and this modu
 
 from __future__ import annotations
 
+from core import chronograph
+from core.journal import subscribe, subscribers
+from supervision.clocks.services import raise_due_cards
+from supervision.signals.services import OPENED_EVENT, on_bid_opened
+
 _wired = False
+
+
+def wire_supervision() -> None:
+    """Statutory clocks raise cards on each tick; every opened bid re-runs the rule-51 risk signals (idempotent)."""
+    chronograph.register("supervision.clocks", raise_due_cards)
+    if on_bid_opened not in subscribers(OPENED_EVENT):
+        subscribe(OPENED_EVENT, on_bid_opened)
 
 
 def wire() -> None:
     """Register every journal subscription and chronograph handler, once per process."""
     global _wired  # noqa: PLW0603 (a process-wide, idempotent registration flag)
+    wire_supervision()
     if _wired:
         return
     _wired = True

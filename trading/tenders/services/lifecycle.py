@@ -33,6 +33,7 @@ from trading.tenders.rules import (
 from trading.tenders.schemas import AmendmentIn, TenderIn
 from trading.tenders.services.access import managed_tender
 from trading.tenders.services.content import publish_notice
+from trading.tenders.services.suspension import ensure_not_suspended
 from trading.tenders.states import TenderStatus, transition
 
 CUSTODIAN_TYPES = frozenset({OrgType.AGENCY, OrgType.REGULATOR, OrgType.NOTARY, OrgType.TENDEREE, OrgType.OPERATOR})
@@ -144,6 +145,7 @@ async def publish_tender(
 ) -> TenderNotice:
     """Publish a draft: rules 1, 10, 13-15, 28, 33 checked against the database clock; the notice is frozen."""
     tender = await managed_tender(session, principal, tender_id)
+    ensure_not_suspended(tender)
     status = transition(TenderStatus(tender.status), TenderStatus.PUBLISHED)
     rules = rules_from_settings(settings.tendering_bond_cap_yuan)
     check_terms(terms_of(tender), rules)
@@ -190,6 +192,7 @@ async def amend_tender(
 ) -> TenderNotice:
     """Publish an amendment before the deadline; under 15 days before it, the deadline must move (rule 6)."""
     tender = await managed_tender(session, principal, tender_id)
+    ensure_not_suspended(tender)
     if tender.status != TenderStatus.PUBLISHED:
         raise Conflict(f"only a published tender can be amended; this one is {tender.status}")
     if data.new_bid_deadline is not None:

@@ -1,0 +1,167 @@
+"""The operation log (电子招标投标办法 Art 49) and rule alerts: one row per state-changing request or refusal.
+
+Rows are written by `OperationLogMiddleware` in their own transaction after the response, so a refusal that rolled
+its own transaction back still leaves its trace. Requests that could reveal a bid before the deadline (sealed paths)
+are stored `sealed` with the tender they concern; supervision keeps them out of every query and export until that
+tender's bid deadline (a database dump still shows them: see docs/security.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import SmallInteger, String, Text, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import NOW_SQL, Base, IdMixin
+
+logger = logging.getLogger("sunbid.oplog")
+
+SEALED_PATHS = re.compile(r"^/api/(bids|guarantees)(/|$)|^/api/tenders/[^/]+/guarantees(/|$)")
+"""Bid and guarantee traffic: who sends it is itself a secret until the deadline."""
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+STATE_KEY = "sunbid.oplog"
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+class _Request:
+    """Columns shared by log entries and alerts: who, from where, on which route, with what result."""
+
+    occurred_at: Mapped[datetime] = mapped_column(server_default=text(NOW_SQL), index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    route: Mapped[str] = mapped_column(String(300))
+    path: Mapped[str] = mapped_column(String(500))
+    status: Mapped[int] = mapped_column(SmallInteger)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    sealed: Mapped[bool] = mapped_column(server_default=text("false"))
+    tender_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+
+
+class OperationLogEntry(_Request, IdMixin, Base):
+    """One state-changing request; `rule` when a statutory rule refused it."""
+
+    __tablename__ = "operation_log"
+
+    rule: Mapped[int | None] = mapped_column()
+
+
+class RuleAlert(_Request, IdMixin, Base):
+    """A request a statutory rule refused (any method); the detail is dropped for sealed traffic."""
+
+    __tablename__ = "rule_alerts"
+
+    rule: Mapped[int] = mapped_column(index=True)
+    code: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+def annotate(scope: Any, **facts: Any) -> None:
+    """Attach facts (sealed tender, rule refusal) to the request for the middleware to log."""
+    state = scope.setdefault("state", {})
+    state.setdefault(STATE_KEY, {}).update(facts)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _statement_tender(headers: dict[str, str]) -> uuid.UUID | None:
+    """The tender a bid statement names (unverified: it only decides when the entry may be shown)."""
+    raw = headers.get("sunbid-statement")
+    if not raw:
+        return None
+    try:
+        outer = json.loads(base64.b64decode(raw, validate=True))
+        payload = json.loads(base64.b64decode(outer["payload"], validate=True))
+        return _uuid(payload.get("tender"))
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def describe(scope: Any, status: int) -> dict[str, Any] | None:
+    """The log columns of a finished request, or None when the request is not logged."""
+    path: str = scope["path"]
+    facts: dict[str, Any] = scope.get("state", {}).get(STATE_KEY, {})
+    refusal = facts.get("refusal")
+    if scope["method"] not in UNSAFE_METHODS and refusal is None:
+        return None
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    route: str = scope.get("path_template") or path
+    ids = [_uuid(m) for m in _UUID.findall(path)]
+    sealed = bool(SEALED_PATHS.match(path)) or "sealed_tender" in facts
+    tender_id = _uuid(facts.get("sealed_tender")) if facts.get("sealed_tender") else None
+    if tender_id is None and "{tender_id" in route and ids:
+        tender_id = ids[0]
+    if tender_id is None and sealed:
+        tender_id = _statement_tender(headers)
+    user = scope.get("user")
+    client = scope.get("client")
+    return {
+        "method": scope["method"],
+        "route": route[:300],
+        "path": path[:500],
+        "status": status,
+        "user_id": getattr(user, "user_id", None),
+        "organization_id": getattr(user, "organization_id", None),
+        "ip": client[0][:45] if client else None,
+        "user_agent": (headers.get("user-agent") or "")[:300] or None,
+        "sealed": sealed,
+        "tender_id": tender_id,
+        "subject_id": ids[0] if ids else None,
+        "refusal": refusal,
+    }
+
+
+async def write(factory: async_sessionmaker[AsyncSession], row: dict[str, Any]) -> None:
+    """Store the entry (and its rule alert) in a transaction of its own; a failure is logged, never raised."""
+    refusal = row.pop("refusal", None)
+    try:
+        async with factory() as session, session.begin():
+            if row["method"] in UNSAFE_METHODS:
+                session.add(OperationLogEntry(**row, rule=refusal["rule"] if refusal else None))
+            if refusal is not None:
+                detail = None if row["sealed"] else refusal["detail"]
+                session.add(RuleAlert(**row, rule=refusal["rule"], code=refusal["code"], detail=detail))
+    except Exception:
+        logger.exception("operation log write failed for %s %s", row["method"], row["route"])
+
+
+class OperationLogMiddleware:
+    """Art 49: every state-changing request with time (database clock), IP and user; refusals become rule alerts."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = {"code": 500}
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            row = describe(scope, status["code"])
+            factory = getattr(getattr(scope.get("app"), "state", None), "session_factory", None)
+            if row is not None and factory is not None:
+                await write(factory, row)

@@ -1,0 +1,1 @@
+"""Case use cases: filing, handling, reading."""

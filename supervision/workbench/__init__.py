@@ -1,0 +1,1 @@
+"""The regulator workbench: audit trails, rule alerts, operation log, risk signals, deviations, accountability."""

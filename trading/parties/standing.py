@@ -1,0 +1,79 @@
+"""Debarment (条例 Arts 67-68; 94号令 Art 37): set by supervision through `debar_party`, enforced here for bidding."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import db_now
+from core.errors import InvalidInput, NotFound, RuleViolation
+from core.identity.models import Organization
+from core.journal import Actor, record_event
+from trading.tenders.models import Tender
+from trading.tenders.services.suspension import ensure_not_suspended
+
+DEBARMENT_RULE = 51
+"""The rule a debarment most often follows (collusion, 条例 Art 40); the refusal names the record's own rule too."""
+
+
+class PartyDebarred(RuleViolation):
+    """The organization is barred from bidding until the date a regulator set."""
+
+    status = 403
+    code = "party-debarred"
+    title = "Party debarred from bidding"
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(
+            DEBARMENT_RULE,
+            f"your organization is debarred from bidding until {until.isoformat()} by a regulator's decision",
+            debarred_until=until.isoformat(),
+        )
+
+
+async def ensure_not_debarred(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    """Refuse a party whose debarment runs past the database clock's now."""
+    until = await session.scalar(select(Organization.debarred_until).where(Organization.id == organization_id))
+    if until is not None and until > await db_now(session):
+        raise PartyDebarred(until)
+
+
+async def ensure_may_bid(session: AsyncSession, tender: Tender, organization_id: uuid.UUID) -> None:
+    """The guard bid submission calls in its committing transaction: tender not suspended, bidder not debarred."""
+    ensure_not_suspended(tender)
+    await ensure_not_debarred(session, organization_id)
+
+
+async def debar_party(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    until: datetime,
+    *,
+    reason: str,
+    actor: Actor,
+    record_id: uuid.UUID | None = None,
+) -> Organization:
+    """Bar an organization from bidding until `until` (an aware instant); journaled."""
+    if until.tzinfo is None:
+        raise InvalidInput("until: give a time zone (e.g. +08:00)", field="until")
+    org = await session.scalar(select(Organization).where(Organization.id == organization_id).with_for_update())
+    if org is None:
+        raise NotFound(f"organization {organization_id} does not exist")
+    org.debarred_until = until
+    await session.flush()
+    await record_event(
+        session,
+        "party.debarred",
+        {
+            "organization": str(org.id),
+            "until": until.isoformat(),
+            "reason": reason,
+            "record": str(record_id) if record_id else None,
+        },
+        actor=actor,
+        subject_id=org.id,
+    )
+    return org
