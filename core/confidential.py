@@ -150,7 +150,6 @@ async def commit_confidential(
     if stream.revealed_at is not None:
         raise Conflict(f"tender {tender_id} is past its sealed period; no confidential act can be added")
     event = await record_event(session, event_type, payload, actor=actor, subject_id=subject_id, confidential=True)
-    await session.refresh(event, ["recorded_at"])
     record = canonical_json(event_record(event))
     salt = secrets.token_bytes(32)
     pending = PendingCommitment(

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import rfc8785
-from sqlalchemy import BigInteger, Identity, Index, LargeBinary, String, text
+from sqlalchemy import BigInteger, Identity, Index, LargeBinary, String, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -84,21 +84,27 @@ async def record_event(
     subject_id: uuid.UUID | None = None,
     confidential: bool = False,
 ) -> JournalEvent:
-    """Append an event inside the caller's transaction; it commits or vanishes with the change it records."""
+    """Append an event inside the caller's transaction (one INSERT ... RETURNING); it commits or vanishes with it."""
     body = dict(payload)
     canonical = canonical_json(body)
-    event = JournalEvent(
-        event_type=event_type,
-        actor_user_id=actor.user_id,
-        organization_id=actor.organization_id,
-        subject_id=subject_id,
-        payload=body,
-        payload_canonical=canonical,
-        payload_sha256=hashlib.sha256(canonical).digest(),
-        confidential_until_opening=confidential,
+    values: dict[str, Any] = {
+        "id": random_id(),
+        "event_type": event_type,
+        "actor_user_id": actor.user_id,
+        "organization_id": actor.organization_id,
+        "subject_id": subject_id,
+        "payload": body,
+        "payload_canonical": canonical,
+        "payload_sha256": hashlib.sha256(canonical).digest(),
+        "confidential_until_opening": confidential,
+    }
+    inserted = await session.execute(
+        insert(JournalEvent)
+        .values(**values)
+        .returning(JournalEvent.seq, JournalEvent.recorded_at, JournalEvent.ledger_xid)
     )
-    session.add(event)
-    await session.flush()
+    seq, recorded_at, ledger_xid = inserted.one()
+    event = JournalEvent(**values, seq=seq, recorded_at=recorded_at, ledger_xid=ledger_xid)
     for handler in _subscribers.get(event_type, []) + _subscribers.get("*", []):
         await handler(session, event)
     return event
