@@ -43,7 +43,9 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def create_ca(common_name: str, organization: str = "Sunbid", *, now: dt.datetime | None = None) -> CertificateAuthority:
+def create_ca(
+    common_name: str, organization: str = "Sunbid", *, now: dt.datetime | None = None
+) -> CertificateAuthority:
     """A new self-signed ECDSA P-256 CA."""
     now = now or _utcnow()
     key = ec.generate_private_key(ec.SECP256R1())
@@ -182,9 +184,7 @@ def issue_certificate(
 
 def public_key_sha256(cert: x509.Certificate) -> str:
     """Hex SHA-256 of the certificate's SubjectPublicKeyInfo (a stable key fingerprint)."""
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(spki).hexdigest()
 
 

@@ -50,8 +50,12 @@ async def test_role_matrix(
 
 
 async def test_org_members_see_only_their_organization(client: httpx.AsyncClient, seeded: None) -> None:
-    headers = {"Authorization": "Bearer " + (await client.post(
-        "/api/auth/login", json={"username": "bidder1", "password": "sunbid-demo-2026"})).json()["token"]}
+    headers = {
+        "Authorization": "Bearer "
+        + (await client.post("/api/auth/login", json={"username": "bidder1", "password": "sunbid-demo-2026"})).json()[
+            "token"
+        ]
+    }
     me = (await client.get("/api/auth/me", headers=headers)).json()
     own = await client.get(f"/api/organizations/{me['organization_id']}", headers=headers)
     assert own.status_code == 200
@@ -75,7 +79,8 @@ async def test_only_org_admin_or_operator_adds_users(client: httpx.AsyncClient, 
     )
     assert refused.status_code == 403
     wrong_role = await client.post(
-        f"/api/organizations/{org_id}/users", json={**new_user, "username": "bidder1c", "roles": ["regulator"]},
+        f"/api/organizations/{org_id}/users",
+        json={**new_user, "username": "bidder1c", "roles": ["regulator"]},
         headers=bidder,
     )
     assert wrong_role.status_code == 422

@@ -43,13 +43,16 @@ async def test_failed_transaction_leaves_neither_change_nor_event(sessions: asyn
     class Boom(RuntimeError):
         pass
 
-    with pytest.raises(Boom):
+    async def register_then_fail() -> None:
         async with sessions() as session, session.begin():
             await create_organization(
                 session, name="会回滚的公司", credit_code=make_credit_code("91330100MA0999999"), org_type=OrgType.BIDDER
             )
             assert await _count(session, JournalEvent) == events_before + 1
             raise Boom
+
+    with pytest.raises(Boom):
+        await register_then_fail()
     async with sessions() as session:
         assert await _count(session, Organization) == orgs_before
         assert await _count(session, JournalEvent) == events_before
@@ -61,11 +64,15 @@ async def test_a_database_error_rolls_back_the_event_too(sessions: async_session
         await create_organization(session, name="甲", credit_code=code, org_type=OrgType.BIDDER)
     async with sessions() as session:
         events_before = await _count(session, JournalEvent)
-    with pytest.raises(DBAPIError):
+
+    async def record_then_violate_uniqueness() -> None:
         async with sessions() as session, session.begin():
             await record_event(session, "test.before_failure", {"x": 1})
             session.add(Organization(name="乙", credit_code=code, org_type="bidder"))
             await session.flush()
+
+    with pytest.raises(DBAPIError):
+        await record_then_violate_uniqueness()
     async with sessions() as session:
         assert await _count(session, JournalEvent) == events_before
 
