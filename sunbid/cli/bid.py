@@ -192,7 +192,8 @@ def submit(
     receipt_path(sealed).write_text(answer["receipt"], encoding="utf-8")
     click.echo(f"bid {answer['bid']['id']} version {answer['bid']['version']} received {answer['bid']['received_at']}")
     click.echo(
-        f"receipt: {receipt_path(sealed)} (check it: sunbid receipt verify {receipt_path(sealed)} --bid {sealed})"
+        f"receipt: {receipt_path(sealed)} (check it offline: sunbid receipt verify {receipt_path(sealed)}"
+        f" --bid {sealed} --ca ca.pem, with ca.pem from {server}/api/ca/certificate)"
     )
 
 
