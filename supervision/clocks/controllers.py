@@ -18,6 +18,7 @@ from supervision.clocks.models import StatutoryClock
 from supervision.clocks.schemas import CardOut, ClockOut
 
 Colour = Literal["yellow", "red"]
+RuleNumber = Annotated[int | None, Parameter(ge=1, le=1000)]
 
 
 def clock_out(clock: StatutoryClock) -> ClockOut:
@@ -85,7 +86,7 @@ class ClockController(Controller):
         tender: uuid.UUID | None = None,
         organization: uuid.UUID | None = None,
         colour: Colour | None = None,
-        rule: int | None = None,
+        rule: RuleNumber = None,
         since: date | None = None,
         until: date | None = None,
     ) -> list[CardOut]:
@@ -104,7 +105,7 @@ class ClockController(Controller):
         tender: uuid.UUID | None = None,
         organization: uuid.UUID | None = None,
         colour: Colour | None = None,
-        rule: int | None = None,
+        rule: RuleNumber = None,
         since: date | None = None,
         until: date | None = None,
     ) -> Response[bytes]:

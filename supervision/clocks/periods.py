@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from core.calendar import HolidaySnapshot, add_calendar_days, add_working_days, end_of_day, local_day
+from core.calendar import SHANGHAI, HolidaySnapshot, add_calendar_days, add_working_days, end_of_day, local_day
 
 YELLOW_FRACTION = 0.8
 """A clock turns yellow when 80 % of its period has run."""
@@ -49,3 +49,14 @@ def yellow_at(started_at: datetime, due_at: datetime) -> datetime:
 def last_day(due_at: datetime) -> date:
     """The calendar day a period ending at `due_at` (24:00) ends on."""
     return local_day(due_at - timedelta(microseconds=1))
+
+
+EARLIEST_DAY = date(1970, 1, 2)
+LATEST_DAY = date(9999, 12, 30)
+
+
+def day_bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """Inclusive Asia/Shanghai day filters as instants, clamped so any date a client sends stays representable."""
+    start = datetime.combine(max(since, EARLIEST_DAY), time.min, tzinfo=SHANGHAI) if since else None
+    end = datetime.combine(min(until, LATEST_DAY), time.max, tzinfo=SHANGHAI) if until else None
+    return start, end

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.calendar import end_of_day
 from core.db import db_now
 from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.journal import record_event
 from supervision.clocks.models import ClockCard, StatutoryClock
-from supervision.clocks.periods import Period, yellow_at
+from supervision.clocks.periods import Period, day_bounds, yellow_at
 
 OPEN_STATES = ("running", "yellow", "red")
 
@@ -165,10 +164,11 @@ async def list_cards(session: AsyncSession, principal: Principal, flt: CardFilte
         query = query.where(ClockCard.colour == flt.colour)
     if flt.rule is not None:
         query = query.where(ClockCard.rule == flt.rule)
-    if flt.since is not None:
-        query = query.where(ClockCard.raised_at >= end_of_day(flt.since - timedelta(days=1)))
-    if flt.until is not None:
-        query = query.where(ClockCard.raised_at < end_of_day(flt.until))
+    start, end = day_bounds(flt.since, flt.until)
+    if start is not None:
+        query = query.where(ClockCard.raised_at >= start)
+    if end is not None:
+        query = query.where(ClockCard.raised_at <= end)
     return list((await session.scalars(query)).all())
 
 

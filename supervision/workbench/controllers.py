@@ -30,6 +30,7 @@ from supervision.workbench.schemas import (
 )
 
 Limit = Annotated[int, Parameter(ge=1, le=5000)]
+RuleNumber = Annotated[int | None, Parameter(ge=1, le=1000)]
 
 
 def event_out(event: JournalEvent) -> EventOut:
@@ -149,7 +150,7 @@ class WorkbenchController(Controller):
         tender: uuid.UUID | None = None,
         user: uuid.UUID | None = None,
         organization: uuid.UUID | None = None,
-        rule: int | None = None,
+        rule: RuleNumber = None,
         since: date | None = None,
         until: date | None = None,
         limit: Limit = 500,
@@ -167,7 +168,7 @@ class WorkbenchController(Controller):
         tender: uuid.UUID | None = None,
         user: uuid.UUID | None = None,
         organization: uuid.UUID | None = None,
-        rule: int | None = None,
+        rule: RuleNumber = None,
         since: date | None = None,
         until: date | None = None,
         limit: Limit = 500,

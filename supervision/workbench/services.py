@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.calendar import end_of_day
 from core.db import db_now
 from core.errors import NotFound
 from core.journal import JournalEvent
 from core.oplog import OperationLogEntry, RuleAlert
 from supervision.cases.models import Case
 from supervision.clocks.models import ClockCard
+from supervision.clocks.periods import day_bounds
 from supervision.signals.models import RiskSignal
 from supervision.workbench.visibility import tender_filter, unsealed
 from trading.tenders.models import Tender
@@ -99,10 +99,11 @@ def _window(table: type[OperationLogEntry] | type[RuleAlert], flt: LogFilter) ->
         clauses.append(table.organization_id == flt.organization_id)
     if flt.rule is not None:
         clauses.append(table.rule == flt.rule)
-    if flt.since is not None:
-        clauses.append(table.occurred_at >= end_of_day(flt.since - timedelta(days=1)))
-    if flt.until is not None:
-        clauses.append(table.occurred_at < end_of_day(flt.until))
+    start, end = day_bounds(flt.since, flt.until)
+    if start is not None:
+        clauses.append(table.occurred_at >= start)
+    if end is not None:
+        clauses.append(table.occurred_at <= end)
     return clauses
 
 
