@@ -33,6 +33,10 @@ from core.journal import subscribe, subscribers
 from core.oplog import OperationLogMiddleware
 from core.settings import Settings, get_settings
 from core.web import EXCEPTION_HANDLERS, BearerTokenMiddleware, RequestLogMiddleware, uow_dependency
+from evaluation.award.controllers import AwardController
+from evaluation.draws.controllers import DrawController
+from evaluation.experts.controllers import ExpertController
+from evaluation.scoring.controllers import ClarificationController, EvaluationController
 from signing.ca import load_or_create_ca
 from sunbid import pages
 from sunbid.guarantee_wiring import configure_guarantees, wire_guarantees
@@ -146,6 +150,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             CalendarController,
             TenderController,
             BidController,
+            ExpertController,
+            DrawController,
+            EvaluationController,
+            ClarificationController,
+            AwardController,
             NoticeController,
             notice_pages.notice_list,
             notice_pages.notice_page,

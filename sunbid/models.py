@@ -9,6 +9,11 @@ import core.holidays
 import core.identity.models
 import core.journal
 import core.oplog
+import evaluation.award.models
+import evaluation.draws.models
+import evaluation.experts.models
+import evaluation.report.models
+import evaluation.scoring.models
 import supervision.cases.models
 import supervision.clocks.models
 import supervision.ledger.models
@@ -30,4 +35,4 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool, c
     return True
 
 
-__all__ = ["bidding", "core", "include_object", "metadata", "supervision", "trading"]
+__all__ = ["bidding", "core", "evaluation", "include_object", "metadata", "supervision", "trading"]

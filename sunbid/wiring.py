@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from core import chronograph
 from core.journal import subscribe, subscribers
+from evaluation.award.services import award_clocks
+from evaluation.draws.services import complete_due_draws
+from evaluation.scoring.services import lapse_clarifications
 from supervision.clocks.services import raise_due_cards
 from supervision.signals.services import OPENED_EVENT, on_bid_opened
 
@@ -20,10 +23,18 @@ def wire_supervision() -> None:
         subscribe(OPENED_EVENT, on_bid_opened)
 
 
+def wire_evaluation() -> None:
+    """Draws take their seed once a checkpoint covers them; clarifications lapse; award clocks fall due."""
+    chronograph.register("evaluation.draws", complete_due_draws)
+    chronograph.register("evaluation.clarifications", lapse_clarifications)
+    chronograph.register("evaluation.awards", award_clocks)
+
+
 def wire() -> None:
     """Register every journal subscription and chronograph handler, once per process."""
     global _wired  # noqa: PLW0603 (a process-wide, idempotent registration flag)
     wire_supervision()
+    wire_evaluation()
     if _wired:
         return
     _wired = True

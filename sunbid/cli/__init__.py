@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "bid": "sunbid.cli.bid:bid",
     "receipt": "sunbid.cli.bid:receipt",
     "guarantee": "sunbid.cli.guarantee:guarantee",
+    "draw": "sunbid.cli.evaluation:draw",
+    "evaluation": "sunbid.cli.evaluation:evaluation",
 }
 
 

@@ -1,0 +1,456 @@
+"""The draw (rules 33-40): commit to the eligible list, seed from the next ledger checkpoint, seat and replace.
+
+Nobody can steer the draw: the eligible list is fixed and committed in the journal (hence the ledger) before the
+seed exists, and the seed is the root hash of the first checkpoint that covers that commitment.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bidding.bids.models import Bid
+from bidding.bids.states import BidStatus
+from core.calendar import local_day
+from core.db import db_now
+from core.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from core.identity.models import Organization, User
+from core.identity.principal import Principal
+from core.identity.roles import OrgType, Role
+from core.journal import SYSTEM, Actor, JournalEvent, record_event
+from core.ledger_view import first_checkpoint_covering
+from evaluation.draws.errors import SeedNotYetAvailable
+from evaluation.draws.models import Draw, DrawExclusion, PanelMember
+from evaluation.draws.selection import ALGORITHM, Candidate, draw, eligible_digest, outcome_json
+from evaluation.draws.states import ACTIVE, DrawStatus, SeatStatus, transition
+from evaluation.experts.models import ExpertProfile
+from evaluation.experts.rules import SPECIALTIES, ConflictInput, conflicts, qualifies_for_works
+from evaluation.experts.states import ExpertStatus
+from evaluation.scoring.rules import committee_composition
+from trading.tenders.models import Tender
+from trading.tenders.services.access import managed_tender
+from trading.tenders.services.suspension import ensure_not_suspended
+from trading.tenders.states import TenderStatus
+
+DRAWABLE = frozenset({TenderStatus.BIDDING_CLOSED, TenderStatus.OPENED, TenderStatus.EVALUATING})
+
+
+async def _parties(session: AsyncSession, tender: Tender) -> dict[str, str]:
+    """Credit codes of the tenderee and of every bidder (live bids and opened ones) mapped to their role."""
+    bidder_ids = set(
+        (
+            await session.scalars(
+                select(Bid.bidder_org_id).where(Bid.tender_id == tender.id, Bid.status == BidStatus.SUBMITTED.value)
+            )
+        ).all()
+    )
+    opened = await session.scalars(
+        select(JournalEvent.payload["bidder"].astext).where(
+            JournalEvent.event_type == "bid.opened", JournalEvent.payload["tender"].astext == str(tender.id)
+        )
+    )
+    bidder_ids |= {uuid.UUID(b) for b in opened.all() if b}
+    orgs = (
+        await session.scalars(select(Organization).where(Organization.id.in_([*bidder_ids, tender.tenderee_id])))
+    ).all()
+    return {o.credit_code: ("tenderee" if o.id == tender.tenderee_id else "bidder") for o in orgs}
+
+
+async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[Candidate], list[dict[str, Any]]]:
+    """The pool after rule 35 and the rule-37 conflict checks; returns the eligible and the excluded with reasons."""
+    now = await db_now(session)
+    today = local_day(now)
+    parties = await _parties(session, tender)
+    seated = set(
+        (
+            await session.scalars(
+                select(PanelMember.expert_id).where(
+                    PanelMember.tender_id == tender.id, PanelMember.status.in_([s.value for s in ACTIVE])
+                )
+            )
+        ).all()
+    )
+    left = set(
+        (await session.scalars(select(DrawExclusion.expert_id).where(DrawExclusion.tender_id == tender.id))).all()
+    )
+    eligible, excluded = [], []
+    for p in (await session.scalars(select(ExpertProfile).order_by(ExpertProfile.id))).all():
+        reasons = []
+        lapsed = p.status == ExpertStatus.SUSPENDED and p.suspended_until is not None and p.suspended_until <= now
+        if p.status != ExpertStatus.ACTIVE and not lapsed:
+            reasons.append(p.status)
+        if p.user_id is None:
+            reasons.append("no platform account for remote evaluation")
+        if tender.category == "works" and not qualifies_for_works(p.title_level, p.practice_since, today):
+            reasons.append("rule 35: fewer than 8 years or no senior title")
+        reasons += conflicts(
+            ConflictInput(p.employer_credit_code, p.past_employers, p.declared_relations), parties, today
+        )
+        if p.id in seated:
+            reasons.append("already on the panel")
+        if p.id in left:
+            reasons.append("left this panel")
+        if reasons:
+            excluded.append({"id": str(p.id), "reasons": reasons})
+        else:
+            eligible.append(Candidate(str(p.id), tuple(sorted(p.specialties))))
+    return eligible, excluded
+
+
+async def _commit(
+    session: AsyncSession,
+    tender: Tender,
+    requested: dict[str, int],
+    reserves: int,
+    kind: str,
+    actor: Actor,
+    by: uuid.UUID,
+) -> Draw:
+    eligible, excluded = await eligible_experts(session, tender)
+    for specialty, count in requested.items():
+        available = sum(1 for c in eligible if specialty in c.specialties)
+        if available < count:
+            raise RuleViolation(
+                40 if kind == "replacement" else 36,
+                f"specialty {specialty}: only {available} eligible experts for {count} seats; the panel cannot be "
+                "formed by draw",
+                specialty=specialty,
+            )
+    number = len((await session.scalars(select(Draw.id).where(Draw.tender_id == tender.id))).all()) + 1
+    draw_row = Draw(
+        id=uuid.uuid4(),
+        tender_id=tender.id,
+        round=number,
+        kind=kind,
+        requested=requested,
+        reserves=reserves,
+        eligible=[{"id": c.id, "specialties": list(c.specialties)} for c in eligible],
+        eligible_sha256=eligible_digest(eligible),
+        excluded=excluded,
+        commitment_seq=0,
+        status=DrawStatus.COMMITTED.value,
+        requested_by=by,
+    )
+    session.add(draw_row)
+    await session.flush()
+    event = await record_event(
+        session,
+        "evaluation.draw_committed",
+        {
+            "tender": str(tender.id),
+            "draw": str(draw_row.id),
+            "round": number,
+            "kind": kind,
+            "requested": requested,
+            "reserves": reserves,
+            "eligible_sha256": draw_row.eligible_sha256,
+            "eligible_count": len(eligible),
+            "algorithm": ALGORITHM,
+        },
+        actor=actor,
+        subject_id=draw_row.id,
+    )
+    draw_row.commitment_seq = event.seq
+    return draw_row
+
+
+async def request_draw(
+    session: AsyncSession,
+    principal: Principal,
+    tender_id: uuid.UUID,
+    requested: dict[str, int],
+    reserves: int,
+    representatives: list[uuid.UUID],
+) -> Draw:
+    """The agency asks for specialties and counts; composition is checked (rules 33, 38) and the list committed."""
+    tender = await managed_tender(session, principal, tender_id)
+    ensure_not_suspended(tender)
+    if TenderStatus(tender.status) not in DRAWABLE:
+        raise InvalidInput(f"experts are drawn after the bid deadline; this tender is {tender.status}")
+    if await session.scalar(select(Draw.id).where(Draw.tender_id == tender.id).limit(1)):
+        raise InvalidInput("this tender's committee has been drawn; replacements follow declines and recusals")
+    unknown = [s for s in requested if s not in SPECIALTIES]
+    if unknown or any(c < 1 for c in requested.values()):
+        raise InvalidInput(f"specialties: unknown codes {unknown} or counts below 1 (known: {sorted(SPECIALTIES)})")
+    committee_composition(tender.committee_size, sum(requested.values()), len(representatives))
+    for seat, user_id in enumerate(representatives, start=sum(requested.values()) + 1):
+        user = await session.get(User, user_id)
+        if user is None or user.organization_id != tender.tenderee_id or Role.TENDEREE.value not in user.roles:
+            raise RuleViolation(38, "a representative must be a user of the tenderee itself")
+        session.add(
+            PanelMember(
+                tender_id=tender.id,
+                user_id=user.id,
+                kind="tenderee_rep",
+                seat=seat,
+                status=SeatStatus.ACCEPTED.value,
+            )
+        )
+    return await _commit(session, tender, requested, reserves, "initial", principal.actor, principal.user_id)
+
+
+async def complete_draw(session: AsyncSession, draw_id: uuid.UUID) -> Draw:
+    """Seat the drawn experts once the seed exists; SeedNotYetAvailable before the covering checkpoint."""
+    row = await session.scalar(select(Draw).where(Draw.id == draw_id).with_for_update())
+    if row is None:
+        raise NotFound(f"draw {draw_id} does not exist")
+    if row.status != DrawStatus.COMMITTED:
+        return row
+    checkpoint = await first_checkpoint_covering(session, row.commitment_seq)
+    if checkpoint is None:
+        raise SeedNotYetAvailable("the draw waits for the next signed ledger checkpoint to take its seed")
+    candidates = [Candidate(c["id"], tuple(c["specialties"])) for c in row.eligible]
+    outcome = draw(checkpoint.root, str(row.id), candidates, row.requested, row.reserves)
+    row.seed = checkpoint.root.hex()
+    row.checkpoint_size = checkpoint.size
+    row.checkpoint_note = checkpoint.note
+    row.outcome = outcome_json(outcome)
+    row.status = DrawStatus.DRAWN.value
+    row.drawn_at = await db_now(session)
+    taken = await session.scalars(select(PanelMember.seat).where(PanelMember.tender_id == row.tender_id))
+    seats = sorted(taken.all())
+    replaced = await _vacated(session, row.tender_id) if row.kind == "replacement" else []
+    next_seat = 1 if row.kind == "initial" else max(seats, default=0) + 1
+    for pick in outcome.members:
+        profile = await session.get(ExpertProfile, uuid.UUID(pick.expert))
+        vacated = replaced.pop(0) if replaced else None
+        session.add(
+            PanelMember(
+                tender_id=row.tender_id,
+                draw_id=row.id,
+                expert_id=uuid.UUID(pick.expert),
+                user_id=profile.user_id if profile else None,
+                kind="expert",
+                specialty=pick.specialty,
+                seat=vacated.seat if vacated else next_seat,
+                status=SeatStatus.INVITED.value,
+                replaces=vacated.id if vacated else None,
+            )
+        )
+        if vacated is None:
+            next_seat += 1
+    await session.flush()
+    await record_event(
+        session,
+        "evaluation.draw_completed",
+        {
+            "tender": str(row.tender_id),
+            "draw": str(row.id),
+            "checkpoint_size": checkpoint.size,
+            "seed": row.seed,
+            "seats": len(outcome.members),
+            "reserves": len(outcome.reserves),
+        },
+        subject_id=row.id,
+    )
+    return row
+
+
+async def _vacated(session: AsyncSession, tender_id: uuid.UUID) -> list[PanelMember]:
+    """Seats left by declines or recusals that no later seat replaces yet."""
+    members = (await session.scalars(select(PanelMember).where(PanelMember.tender_id == tender_id))).all()
+    filled = {m.replaces for m in members if m.replaces}
+    return sorted(
+        (m for m in members if m.status in (SeatStatus.DECLINED, SeatStatus.RECUSED) and m.id not in filled),
+        key=lambda m: m.seat,
+    )
+
+
+async def complete_due_draws(session: AsyncSession) -> int:
+    """Chronograph step: complete every committed draw whose commitment a checkpoint now covers."""
+    done = 0
+    for draw_id in (await session.scalars(select(Draw.id).where(Draw.status == DrawStatus.COMMITTED.value))).all():
+        try:
+            await complete_draw(session, draw_id)
+            done += 1
+        except SeedNotYetAvailable:
+            continue
+    return done
+
+
+async def _own_seat(session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> PanelMember:
+    member = await session.scalar(select(PanelMember).where(PanelMember.id == member_id).with_for_update())
+    if member is None or member.user_id != principal.user_id:
+        raise NotFound(f"committee seat {member_id} does not exist")
+    return member
+
+
+async def my_seats(session: AsyncSession, principal: Principal) -> list[tuple[PanelMember, Tender]]:
+    """The signed-in expert's invitations and seats."""
+    rows = await session.execute(
+        select(PanelMember, Tender)
+        .join(Tender, Tender.id == PanelMember.tender_id)
+        .where(PanelMember.user_id == principal.user_id)
+        .order_by(PanelMember.created_at)
+    )
+    return [(m, t) for m, t in rows.tuples().all()]
+
+
+async def accept_seat(session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> PanelMember:
+    """The drawn expert confirms attendance."""
+    member = await _own_seat(session, principal, member_id)
+    member.status = transition(SeatStatus(member.status), SeatStatus.ACCEPTED).value
+    await record_event(
+        session,
+        "evaluation.seat_accepted",
+        {"tender": str(member.tender_id), "seat": member.seat},
+        actor=principal.actor,
+        subject_id=member.id,
+    )
+    return member
+
+
+async def leave_seat(
+    session: AsyncSession, principal: Principal, member_id: uuid.UUID, status: SeatStatus, reason: str
+) -> PanelMember:
+    """Decline or recuse (rule 40): the seat's scores are void and a replacement is drawn the same way."""
+    member = await _own_seat(session, principal, member_id)
+    tender = await session.get(Tender, member.tender_id)
+    if tender is not None:
+        ensure_not_suspended(tender)
+    member.status = transition(SeatStatus(member.status), status).value
+    member.leave_reason = reason
+    if member.expert_id is not None:
+        session.add(DrawExclusion(tender_id=member.tender_id, expert_id=member.expert_id, reason=status.value))
+    await session.flush()
+    from evaluation.scoring.services import void_scores
+
+    voided = await void_scores(session, member.id)
+    await record_event(
+        session,
+        f"evaluation.seat_{status.value}",
+        {"tender": str(member.tender_id), "seat": member.seat, "reason": reason, "voided_scores": voided},
+        actor=principal.actor,
+        subject_id=member.id,
+    )
+    if member.kind == "expert" and member.specialty and tender is not None:
+        await _replace(session, tender, member)
+    return member
+
+
+async def _replace(session: AsyncSession, tender: Tender, member: PanelMember) -> None:
+    """Take the next unused reserve of the same specialty from the drawn rounds, else commit a new round."""
+    draws = (await session.scalars(select(Draw).where(Draw.tender_id == tender.id).order_by(Draw.round))).all()
+    used = set((await session.scalars(select(PanelMember.expert_id).where(PanelMember.tender_id == tender.id))).all())
+    left = set(
+        (await session.scalars(select(DrawExclusion.expert_id).where(DrawExclusion.tender_id == tender.id))).all()
+    )
+    for row in draws:
+        for pick in (row.outcome or {}).get("reserves", []):
+            expert_id = uuid.UUID(pick["expert"])
+            if pick["specialty"] != member.specialty or expert_id in used or expert_id in left:
+                continue
+            profile = await session.get(ExpertProfile, expert_id)
+            if profile is None or profile.status != ExpertStatus.ACTIVE:
+                continue
+            session.add(
+                PanelMember(
+                    tender_id=tender.id,
+                    draw_id=row.id,
+                    expert_id=expert_id,
+                    user_id=profile.user_id,
+                    kind="expert",
+                    specialty=member.specialty,
+                    seat=member.seat,
+                    status=SeatStatus.INVITED.value,
+                    replaces=member.id,
+                )
+            )
+            await session.flush()
+            await record_event(
+                session,
+                "evaluation.seat_replaced",
+                {"tender": str(tender.id), "seat": member.seat, "from": "reserve", "draw": str(row.id)},
+                subject_id=member.id,
+            )
+            return
+    initial = draws[0] if draws else None
+    await _commit(
+        session,
+        tender,
+        {member.specialty or "": 1},
+        0,
+        "replacement",
+        SYSTEM,
+        initial.requested_by if initial else tender.created_by,
+    )
+
+
+async def committee(session: AsyncSession, tender_id: uuid.UUID) -> list[PanelMember]:
+    """Every seat of a tender, in seat order."""
+    rows = await session.scalars(
+        select(PanelMember).where(PanelMember.tender_id == tender_id).order_by(PanelMember.seat, PanelMember.created_at)
+    )
+    return list(rows.all())
+
+
+def composition_counts(members: list[PanelMember]) -> Counter[str]:
+    """Active seats by kind."""
+    return Counter(m.kind for m in members if m.status in ACTIVE)
+
+
+async def draws_of(session: AsyncSession, principal: Principal, tender_id: uuid.UUID) -> list[Draw]:
+    """A tender's draw rounds for its agency, tenderee, regulators and the operator (names stay hidden: rule 39)."""
+    tender = await session.get(Tender, tender_id)
+    if tender is None:
+        raise NotFound(f"tender {tender_id} does not exist")
+    if not (
+        principal.has(Role.REGULATOR, Role.OPERATOR)
+        or principal.organization_id in (tender.agency_id, tender.tenderee_id)
+    ):
+        raise Forbidden("draws are visible to the tender's agency and tenderee, regulators and the operator")
+    return list((await session.scalars(select(Draw).where(Draw.tender_id == tender_id).order_by(Draw.round))).all())
+
+
+async def publish_draws(session: AsyncSession, tender_id: uuid.UUID) -> None:
+    """The result is fixed: publish every round's record (rule 39) so anyone can replay it."""
+    now = await db_now(session)
+    for row in (
+        await session.scalars(select(Draw).where(Draw.tender_id == tender_id, Draw.published_at.is_(None)))
+    ).all():
+        row.published_at = now
+        await record_event(
+            session,
+            "evaluation.draw_published",
+            {"tender": str(tender_id), "draw": str(row.id), "seed": row.seed},
+            subject_id=row.id,
+        )
+
+
+async def draw_record(session: AsyncSession, draw_id: uuid.UUID) -> dict[str, Any]:
+    """The published record: inputs, commitment, checkpoint, seed and outcome with names; public once published."""
+    row = await session.get(Draw, draw_id)
+    if row is None or row.published_at is None:
+        raise NotFound(f"draw {draw_id} has no published record (names stay confidential until the result: rule 39)")
+    names = {}
+    for pick in [*(row.outcome or {}).get("members", []), *(row.outcome or {}).get("reserves", [])]:
+        profile = await session.get(ExpertProfile, uuid.UUID(pick["expert"]))
+        names[pick["expert"]] = profile.name if profile else ""
+    commitment = await session.scalar(select(JournalEvent).where(JournalEvent.seq == row.commitment_seq))
+    return {
+        "format": "sunbid-draw-record/v1",
+        "algorithm": ALGORITHM,
+        "draw_id": str(row.id),
+        "tender": str(row.tender_id),
+        "round": row.round,
+        "kind": row.kind,
+        "requested": row.requested,
+        "reserves": row.reserves,
+        "eligible": row.eligible,
+        "eligible_sha256": row.eligible_sha256,
+        "commitment_event": str(commitment.id) if commitment else None,
+        "checkpoint": {"size": row.checkpoint_size, "root": row.seed, "note": row.checkpoint_note},
+        "seed": row.seed,
+        "outcome": row.outcome,
+        "names": names,
+        "published_at": row.published_at.isoformat(),
+    }
+
+
+def is_expert_org(principal: Principal) -> bool:
+    """Expert-pool users act only on their own seats."""
+    return principal.org_type is OrgType.EXPERT_POOL

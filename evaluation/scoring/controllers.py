@@ -1,0 +1,233 @@
+"""HTTP for the committee: entry, bids, reviews, signed scores, votes, clarifications, the report and signatures."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+
+from core.errors import InvalidInput
+from core.identity.principal import Principal
+from core.identity.roles import Role
+from core.web import UnitOfWork, principal_dependency, requires
+from evaluation.report import services as report_services
+from evaluation.report.models import EvaluationReport
+from evaluation.scoring import services
+from evaluation.scoring.models import Clarification
+from evaluation.scoring.schemas import (
+    BidOut,
+    ClarificationIn,
+    ClarificationOut,
+    EntryIn,
+    RefusalIn,
+    ReplyIn,
+    ReportOut,
+    ReviewIn,
+    RevisionIn,
+    ScoreIn,
+    SignatureIn,
+    VoteIn,
+)
+
+EXPERT = requires(Role.EXPERT, Role.TENDEREE)
+
+
+def _roots(request: Request[Any, Any, Any]) -> list[Any]:
+    return [request.app.state.ca.certificate]
+
+
+def clarification_out(c: Clarification) -> ClarificationOut:
+    """A clarification as the API shows it."""
+    return ClarificationOut(
+        id=c.id,
+        tender_id=c.tender_id,
+        lot=c.lot_number,
+        bidder=c.bidder_id,
+        question=c.question,
+        deadline=c.deadline,
+        status=c.status,
+    )
+
+
+def report_out(r: EvaluationReport) -> ReportOut:
+    """The report's state."""
+    return ReportOut(id=r.id, tender_id=r.tender_id, status=r.status, pdf_sha256=r.pdf_sha256, results=r.results)
+
+
+class EvaluationController(Controller):
+    """/api/evaluations/{tender_id}: the committee's workroom (experts see only their own committee's tender)."""
+
+    path = "/api/evaluations/{tender_id:uuid}"
+    tags = ["evaluation"]
+    dependencies = {"principal": Provide(principal_dependency, sync_to_thread=False)}
+
+    @post("/enter", guards=[EXPERT], status_code=200, summary="Declare on entry")
+    async def enter(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID, data: EntryIn) -> dict[str, str]:
+        """No conflict seats the member; a conflict recuses it."""
+        async with uow() as session:
+            member = await services.enter(
+                session, principal, tender_id, no_conflict=data.no_conflict, declaration=data.declaration
+            )
+            return {"id": str(member.id), "status": member.status}
+
+    @get("/bids", guards=[EXPERT], summary="Opened bids")
+    async def bids(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID) -> list[BidOut]:
+        """Only for seated members of this committee."""
+        async with uow.read() as session:
+            return [
+                BidOut(lot=b.lot, bidder=b.bidder, bidder_name=b.bidder_name, price=str(b.price), files=b.files)
+                for b in await services.bids_for_member(session, principal, tender_id)
+            ]
+
+    @post("/reviews", guards=[EXPERT], status_code=201, summary="Qualification and compliance verdict")
+    async def review(
+        self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID, data: ReviewIn
+    ) -> dict[str, str]:
+        """Pass or fail with rule-50 grounds; locked once stored."""
+        async with uow() as session:
+            row = await services.review_bid(
+                session,
+                principal,
+                tender_id,
+                lot=data.lot,
+                bidder=data.bidder,
+                passed=data.passed,
+                grounds=data.grounds,
+                note=data.note,
+            )
+            return {"id": str(row.id)}
+
+    @post("/scores", guards=[EXPERT], status_code=201, summary="Submit a signed score")
+    async def score(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        principal: Principal,
+        tender_id: uuid.UUID,
+        data: ScoreIn,
+    ) -> dict[str, Any]:
+        """Verified against the member's certified key; locked from then on."""
+        async with uow() as session:
+            sheet = await services.submit_score(session, principal, tender_id, data.statement, _roots(request))
+            return {"id": str(sheet.id), "subjective_total": str(sheet.subjective_total), "version": sheet.version}
+
+    @post("/scores/revisions", guards=[EXPERT], status_code=201, summary="Revise a locked score (rule 53)")
+    async def revise(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        principal: Principal,
+        tender_id: uuid.UUID,
+        data: RevisionIn,
+    ) -> dict[str, Any]:
+        """Only for a sum error, out-of-range, inconsistent objective or abnormal scores."""
+        async with uow() as session:
+            sheet = await services.revise_score(
+                session, principal, tender_id, data.statement, data.reason, _roots(request)
+            )
+            return {"id": str(sheet.id), "subjective_total": str(sheet.subjective_total), "version": sheet.version}
+
+    @post("/extension-votes", guards=[EXPERT], status_code=201, summary="Ask for more time (rule 41)")
+    async def vote(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID, data: VoteIn) -> dict[str, bool]:
+        """Extended once more than 1/3 of the members ask."""
+        async with uow() as session:
+            evaluation = await services.vote_extension(session, principal, tender_id, data.reason)
+            return {"extended": evaluation.extended}
+
+    @post("/clarifications", guards=[EXPERT], status_code=201, summary="Ask a low bid to explain (rule 49)")
+    async def clarify(
+        self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID, data: ClarificationIn
+    ) -> ClarificationOut:
+        """Only for an abnormally low bid; the bidder replies with a signed statement by the deadline."""
+        async with uow() as session:
+            return clarification_out(
+                await services.request_clarification(
+                    session,
+                    principal,
+                    tender_id,
+                    lot=data.lot,
+                    bidder=data.bidder,
+                    question=data.question,
+                    hours=data.hours,
+                )
+            )
+
+    @post("/report", guards=[EXPERT], status_code=201, summary="Compute the results and render the report")
+    async def finalize(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID) -> ReportOut:
+        """Means of locked scores, ranking with documented tie-breaks, at most 3 candidates."""
+        async with uow() as session:
+            return report_out(await report_services.finalize(session, principal, tender_id))
+
+    @get("/report", summary="The report's state and results")
+    async def report(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID) -> ReportOut:
+        """Members always; the tender's parties and regulators once signed."""
+        async with uow.read() as session:
+            return report_out(await report_services.report_for(session, principal, tender_id))
+
+    @get("/report/pdf", summary="The report PDF as signed so far", media_type="application/pdf")
+    async def report_pdf(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID) -> Response[bytes]:
+        """The next signer appends to exactly these bytes."""
+        async with uow.read() as session:
+            report = await report_services.report_for(session, principal, tender_id)
+            return Response(report.pdf, media_type="application/pdf")
+
+    @post("/report/signatures", guards=[EXPERT], status_code=201, summary="Append my signature")
+    async def sign(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        principal: Principal,
+        tender_id: uuid.UUID,
+        data: SignatureIn,
+    ) -> ReportOut:
+        """The current PDF plus one valid PAdES signature by the member's certified key; dissent optional."""
+        try:
+            pdf = base64.b64decode(data.pdf_base64, validate=True)
+        except binascii.Error as exc:
+            raise InvalidInput("pdf_base64: not base64") from exc
+        async with uow() as session:
+            return report_out(
+                await report_services.sign_report(session, principal, tender_id, pdf, data.dissent, _roots(request))
+            )
+
+    @post("/report/refusals", guards=[EXPERT], status_code=201, summary="Refuse to sign")
+    async def refuse(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID, data: RefusalIn) -> ReportOut:
+        """With a reason: dissent; without: counted as agreement (rule 54)."""
+        async with uow() as session:
+            return report_out(await report_services.refuse_report(session, principal, tender_id, data.reason))
+
+
+class ClarificationController(Controller):
+    """/api/clarifications: the bidder's side of rule 49."""
+
+    path = "/api/clarifications"
+    tags = ["evaluation"]
+    guards = [requires(Role.BIDDER)]
+    dependencies = {"principal": Provide(principal_dependency, sync_to_thread=False)}
+
+    @get("/", summary="Clarification requests to my organization")
+    async def mine(self, uow: UnitOfWork, principal: Principal) -> list[ClarificationOut]:
+        """Open and closed requests."""
+        async with uow.read() as session:
+            return [clarification_out(c) for c in await services.my_clarifications(session, principal)]
+
+    @post("/{clarification_id:uuid}/reply", status_code=200, summary="Reply with a signed explanation")
+    async def reply(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        principal: Principal,
+        clarification_id: uuid.UUID,
+        data: ReplyIn,
+    ) -> ClarificationOut:
+        """Accepted only before the deadline on the database clock."""
+        async with uow() as session:
+            return clarification_out(
+                await services.reply_clarification(
+                    session, principal, clarification_id, data.statement, _roots(request)
+                )
+            )

@@ -1,0 +1,438 @@
+"""Remote evaluation (rules 41, 45-53): entry declaration, compliance review, signed locked scores, votes, clarifications.
+
+Experts see only their own committee's tender, and only after declaring no conflict on entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from cryptography import x509
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import db_now
+from core.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from core.identity.principal import Principal
+from core.journal import Actor, record_event
+from evaluation.draws.models import PanelMember
+from evaluation.draws.states import SeatStatus
+from evaluation.scoring.errors import ScoresLocked
+from evaluation.scoring.models import BidReview, Clarification, CommitteeVote, Evaluation, ScoreSheet
+from evaluation.scoring.opened import OpenedBid, opened_bids
+from evaluation.scoring.rules import (
+    ChangeReason,
+    RejectionGround,
+    Template,
+    abnormally_low,
+    check_criteria,
+    parse_template,
+)
+from evaluation.scoring.signatures import verified_payload
+from evaluation.scoring.states import ClarificationStatus, EvaluationStatus, SheetStatus
+from trading.tenders.models import Tender
+from trading.tenders.services.stages import advance_tender
+from trading.tenders.services.suspension import ensure_not_suspended
+from trading.tenders.states import TenderStatus
+
+SCORE_TYPE = "sunbid.evaluation.score"
+REPLY_TYPE = "sunbid.evaluation.clarification_reply"
+
+
+def template_of(tender: Tender) -> Template:
+    """The tender's scoring template, checked against rules 44-46."""
+    return parse_template(
+        tender.scoring_template,
+        category=tender.category,
+        legal_basis=tender.legal_basis,
+        method=tender.evaluation_method,
+    )
+
+
+async def seat_of(
+    session: AsyncSession, principal: Principal, tender_id: uuid.UUID, *, seated: bool = True
+) -> tuple[PanelMember, Tender]:
+    """The caller's active seat on this tender's committee; anyone else learns nothing (404)."""
+    statuses = [SeatStatus.SEATED.value] if seated else [SeatStatus.ACCEPTED.value, SeatStatus.SEATED.value]
+    member = await session.scalar(
+        select(PanelMember).where(
+            PanelMember.tender_id == tender_id,
+            PanelMember.user_id == principal.user_id,
+            PanelMember.status.in_(statuses),
+        )
+    )
+    tender = await session.get(Tender, tender_id)
+    if member is None or tender is None:
+        hint = "" if seated else " (accept the invitation first)"
+        raise NotFound(f"you have no {'seat' if seated else 'accepted seat'} on tender {tender_id}'s committee{hint}")
+    return member, tender
+
+
+async def open_evaluation(session: AsyncSession, tender_id: uuid.UUID) -> Evaluation:
+    """The evaluation row, locked; created (and the tender moved to evaluating) on first entry."""
+    evaluation = await session.scalar(select(Evaluation).where(Evaluation.tender_id == tender_id).with_for_update())
+    if evaluation is None:
+        evaluation = Evaluation(tender_id=tender_id, status=EvaluationStatus.OPEN.value)
+        session.add(evaluation)
+        await session.flush()
+        tender = await session.get(Tender, tender_id)
+        if tender is not None and tender.status == TenderStatus.OPENED:
+            await advance_tender(session, tender_id, TenderStatus.EVALUATING, actor=Actor(), reason="evaluation opened")
+    return evaluation
+
+
+async def enter(
+    session: AsyncSession, principal: Principal, tender_id: uuid.UUID, *, no_conflict: bool, declaration: str
+) -> PanelMember:
+    """Rule 37: the member declares on entry; a declared conflict recuses the seat and draws a replacement."""
+    member, tender = await seat_of(session, principal, tender_id, seated=False)
+    ensure_not_suspended(tender)
+    if not no_conflict:
+        from evaluation.draws.services import leave_seat
+
+        return await leave_seat(session, principal, member.id, SeatStatus.RECUSED, declaration or "declared conflict")
+    if member.status == SeatStatus.SEATED:
+        return member
+    member.status = SeatStatus.SEATED.value
+    member.declared_at = await db_now(session)
+    member.declaration = declaration or "本人与投标人无利害关系，承诺回避事项已如实申报。"
+    await open_evaluation(session, tender_id)
+    await record_event(
+        session,
+        "evaluation.member_entered",
+        {"tender": str(tender_id), "seat": member.seat, "declaration": member.declaration},
+        actor=principal.actor,
+        subject_id=member.id,
+    )
+    return member
+
+
+async def _open(session: AsyncSession, tender: Tender) -> Evaluation:
+    ensure_not_suspended(tender)
+    evaluation = await open_evaluation(session, tender.id)
+    if evaluation.status != EvaluationStatus.OPEN:
+        raise Conflict(f"the evaluation is {evaluation.status}; reviews and scores are closed")
+    return evaluation
+
+
+async def bids_for_member(session: AsyncSession, principal: Principal, tender_id: uuid.UUID) -> list[OpenedBid]:
+    """The opened bids, for a seated member of this tender's committee only."""
+    await seat_of(session, principal, tender_id)
+    return await opened_bids(session, tender_id)
+
+
+async def _bid(session: AsyncSession, tender_id: uuid.UUID, lot: int, bidder: uuid.UUID) -> OpenedBid:
+    for bid in await opened_bids(session, tender_id):
+        if bid.lot == lot and bid.bidder == bidder:
+            return bid
+    raise NotFound(f"no opened bid of bidder {bidder} for lot {lot}")
+
+
+async def review_bid(
+    session: AsyncSession,
+    principal: Principal,
+    tender_id: uuid.UUID,
+    *,
+    lot: int,
+    bidder: uuid.UUID,
+    passed: bool,
+    grounds: list[RejectionGround],
+    note: str,
+) -> BidReview:
+    """Qualification and compliance: pass, or fail naming rule-50 grounds; one locked verdict per member and bid."""
+    member, tender = await seat_of(session, principal, tender_id)
+    await _open(session, tender)
+    await _bid(session, tender_id, lot, bidder)
+    if not passed and not grounds:
+        raise RuleViolation(50, "a rejected bid needs at least one ground (条例 Art 51)")
+    existing = await session.scalar(
+        select(BidReview.id).where(
+            BidReview.member_id == member.id, BidReview.lot_number == lot, BidReview.bidder_id == bidder
+        )
+    )
+    if existing is not None:
+        raise ScoresLocked("your review of this bid is recorded and locked")
+    review = BidReview(
+        tender_id=tender_id,
+        member_id=member.id,
+        lot_number=lot,
+        bidder_id=bidder,
+        passed=passed,
+        grounds=[g.value for g in grounds],
+        note=note or None,
+    )
+    session.add(review)
+    await session.flush()
+    await record_event(
+        session,
+        "evaluation.bid_reviewed",
+        {
+            "tender": str(tender_id),
+            "lot": lot,
+            "bidder": str(bidder),
+            "seat": member.seat,
+            "passed": passed,
+            "grounds": review.grounds,
+        },
+        actor=principal.actor,
+        subject_id=review.id,
+    )
+    return review
+
+
+async def _store_sheet(
+    session: AsyncSession,
+    principal: Principal,
+    tender_id: uuid.UUID,
+    statement: str,
+    roots: list[x509.Certificate],
+    reason: ChangeReason | None,
+) -> ScoreSheet:
+    member, tender = await seat_of(session, principal, tender_id)
+    await _open(session, tender)
+    now = await db_now(session)
+    payload, _ = await verified_payload(session, statement, principal.user_id, roots, now, SCORE_TYPE)
+    if payload.get("tender") != str(tender_id):
+        raise InvalidInput("statement: the payload names another tender")
+    try:
+        lot, bidder = int(payload["lot"]), uuid.UUID(str(payload["bidder"]))
+    except (KeyError, ValueError) as exc:
+        raise InvalidInput("statement: the payload needs lot and bidder") from exc
+    await _bid(session, tender_id, lot, bidder)
+    scores = check_criteria(template_of(tender), payload.get("criteria") or {})
+    current = await session.scalar(
+        select(ScoreSheet)
+        .where(
+            ScoreSheet.member_id == member.id,
+            ScoreSheet.lot_number == lot,
+            ScoreSheet.bidder_id == bidder,
+            ScoreSheet.status == SheetStatus.LOCKED.value,
+        )
+        .with_for_update()
+    )
+    if current is not None and reason is None:
+        raise ScoresLocked("scores are locked once signed; a change needs a rule-53 reason (POST .../scores/revisions)")
+    if current is None and reason is not None:
+        raise NotFound("there is no locked score to revise for this bid")
+    if current is not None:
+        current.status = SheetStatus.SUPERSEDED.value
+    sheet = ScoreSheet(
+        tender_id=tender_id,
+        member_id=member.id,
+        lot_number=lot,
+        bidder_id=bidder,
+        version=(current.version + 1) if current else 1,
+        criteria={k: str(v) for k, v in scores.items()},
+        subjective_total=sum(scores.values(), Decimal(0)),
+        statement=statement,
+        statement_sha256=hashlib.sha256(statement.encode()).hexdigest(),
+        status=SheetStatus.LOCKED.value,
+        change_reason=reason.value if reason else None,
+    )
+    session.add(sheet)
+    await session.flush()
+    await record_event(
+        session,
+        "evaluation.score_revised" if reason else "evaluation.score_signed",
+        {
+            "tender": str(tender_id),
+            "lot": lot,
+            "bidder": str(bidder),
+            "seat": member.seat,
+            "statement_sha256": sheet.statement_sha256,
+            "version": sheet.version,
+            "reason": sheet.change_reason,
+        },
+        actor=principal.actor,
+        subject_id=sheet.id,
+    )
+    return sheet
+
+
+async def submit_score(
+    session: AsyncSession, principal: Principal, tender_id: uuid.UUID, statement: str, roots: list[x509.Certificate]
+) -> ScoreSheet:
+    """Store a member's signed score for one bid; it is locked from then on."""
+    return await _store_sheet(session, principal, tender_id, statement, roots, None)
+
+
+async def revise_score(
+    session: AsyncSession,
+    principal: Principal,
+    tender_id: uuid.UUID,
+    statement: str,
+    reason: ChangeReason,
+    roots: list[x509.Certificate],
+) -> ScoreSheet:
+    """Rule 53: a locked score changes only for a sum error, out-of-range, inconsistent or abnormal scores."""
+    return await _store_sheet(session, principal, tender_id, statement, roots, reason)
+
+
+async def void_scores(session: AsyncSession, member_id: uuid.UUID) -> int:
+    """Rule 40: a replaced member's scores are void."""
+    result = await session.execute(
+        update(ScoreSheet)
+        .where(ScoreSheet.member_id == member_id, ScoreSheet.status == SheetStatus.LOCKED.value)
+        .values(status=SheetStatus.VOID.value)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def vote_extension(session: AsyncSession, principal: Principal, tender_id: uuid.UUID, reason: str) -> Evaluation:
+    """Rule 41: the evaluation time is extended when more than 1/3 of the members say it is insufficient."""
+    member, tender = await seat_of(session, principal, tender_id)
+    evaluation = await _open(session, tender)
+    if await session.scalar(
+        select(CommitteeVote.id).where(CommitteeVote.member_id == member.id, CommitteeVote.kind == "extension")
+    ):
+        raise Conflict("you have already asked for more time")
+    session.add(CommitteeVote(tender_id=tender_id, member_id=member.id, kind="extension", reason=reason))
+    await session.flush()
+    votes = (
+        await session.scalar(
+            select(func.count()).where(CommitteeVote.tender_id == tender_id, CommitteeVote.kind == "extension")
+        )
+        or 0
+    )
+    members = (
+        await session.scalar(
+            select(func.count()).where(
+                PanelMember.tender_id == tender_id, PanelMember.status == SeatStatus.SEATED.value
+            )
+        )
+        or 0
+    )
+    await record_event(
+        session,
+        "evaluation.extension_vote",
+        {"tender": str(tender_id), "votes": votes, "members": members},
+        actor=principal.actor,
+        subject_id=member.id,
+    )
+    if not evaluation.extended and votes * 3 > members:
+        evaluation.extended = True
+        await record_event(
+            session, "evaluation.extended", {"tender": str(tender_id), "votes": votes, "members": members}
+        )
+    return evaluation
+
+
+async def request_clarification(
+    session: AsyncSession,
+    principal: Principal,
+    tender_id: uuid.UUID,
+    *,
+    lot: int,
+    bidder: uuid.UUID,
+    question: str,
+    hours: int,
+) -> Clarification:
+    """Rule 49: an abnormally low bid must explain itself in writing by a deadline."""
+    _, tender = await seat_of(session, principal, tender_id)
+    await _open(session, tender)
+    template = template_of(tender)
+    prices = {str(b.bidder): b.price for b in await opened_bids(session, tender_id) if b.lot == lot}
+    if str(bidder) not in abnormally_low(prices, template.abnormal_low_ratio):
+        raise RuleViolation(
+            49, f"this bid is not abnormally low (below {template.abnormal_low_ratio} of the others' mean)"
+        )
+    now = await db_now(session)
+    clarification = Clarification(
+        tender_id=tender_id,
+        lot_number=lot,
+        bidder_id=bidder,
+        question=question,
+        deadline=now + timedelta(hours=hours),
+        status=ClarificationStatus.OPEN.value,
+    )
+    session.add(clarification)
+    await session.flush()
+    await record_event(
+        session,
+        "evaluation.clarification_requested",
+        {
+            "tender": str(tender_id),
+            "lot": lot,
+            "bidder": str(bidder),
+            "clarification": str(clarification.id),
+            "deadline": clarification.deadline.isoformat(),
+        },
+        actor=principal.actor,
+        subject_id=clarification.id,
+    )
+    return clarification
+
+
+async def my_clarifications(session: AsyncSession, principal: Principal) -> list[Clarification]:
+    """The clarification requests addressed to the caller's organization."""
+    rows = await session.scalars(
+        select(Clarification)
+        .where(Clarification.bidder_id == principal.organization_id)
+        .order_by(Clarification.created_at)
+    )
+    return list(rows.all())
+
+
+async def reply_clarification(
+    session: AsyncSession,
+    principal: Principal,
+    clarification_id: uuid.UUID,
+    statement: str,
+    roots: list[x509.Certificate],
+) -> Clarification:
+    """The bidder's signed written explanation, accepted only before the deadline on the database clock."""
+    clarification = await session.scalar(
+        select(Clarification).where(Clarification.id == clarification_id).with_for_update()
+    )
+    if clarification is None or clarification.bidder_id != principal.organization_id:
+        raise NotFound(f"clarification {clarification_id} does not exist")
+    now = await db_now(session)
+    if clarification.status != ClarificationStatus.OPEN or now > clarification.deadline:
+        raise RuleViolation(49, "the clarification deadline has passed; the bid is invalid without an explanation")
+    payload, _ = await verified_payload(session, statement, principal.user_id, roots, now, REPLY_TYPE)
+    if payload.get("clarification") != str(clarification.id):
+        raise InvalidInput("statement: the payload names another clarification")
+    clarification.status = ClarificationStatus.ANSWERED.value
+    clarification.reply_statement = statement
+    clarification.replied_at = now
+    await record_event(
+        session,
+        "evaluation.clarification_answered",
+        {
+            "tender": str(clarification.tender_id),
+            "clarification": str(clarification.id),
+            "statement_sha256": hashlib.sha256(statement.encode()).hexdigest(),
+        },
+        actor=principal.actor,
+        subject_id=clarification.id,
+    )
+    return clarification
+
+
+async def lapse_clarifications(session: AsyncSession) -> int:
+    """Chronograph step: an unanswered clarification past its deadline makes the bid invalid (rule 49)."""
+    now = await db_now(session)
+    due = (
+        await session.scalars(
+            select(Clarification)
+            .where(Clarification.status == ClarificationStatus.OPEN.value, Clarification.deadline < now)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    for clarification in due:
+        clarification.status = ClarificationStatus.LAPSED.value
+        await record_event(
+            session,
+            "evaluation.clarification_lapsed",
+            {
+                "tender": str(clarification.tender_id),
+                "lot": clarification.lot_number,
+                "bidder": str(clarification.bidder_id),
+                "rule": 49,
+            },
+            subject_id=clarification.id,
+        )
+    return len(due)
