@@ -22,6 +22,9 @@ from signing.platform_signer import load_or_create_platform_signer
 PARTY = requires(Role.AGENCY, Role.TENDEREE)
 
 
+DEPENDENCIES = {"principal": Provide(principal_dependency, sync_to_thread=False)}
+
+
 class DecisionIn(Strict):
     """The chosen rank; any rank but 1 needs a reason (rule 57)."""
 
@@ -85,8 +88,8 @@ class AwardController(Controller):
     """/api/awards/{tender_id}."""
 
     path = "/api/awards/{tender_id:uuid}"
-    tags = ["evaluation"]
-    dependencies = {"principal": Provide(principal_dependency, sync_to_thread=False)}
+    tags = ["evaluation"]  # noqa: RUF012 (Litestar reads this class attribute)
+    dependencies = DEPENDENCIES
 
     @get("/", summary="Candidates and award clocks (public)")
     async def awards(self, uow: UnitOfWork, tender_id: uuid.UUID) -> list[AwardOut]:

@@ -127,7 +127,7 @@ async def _award(session: AsyncSession, tender_id: uuid.UUID, lot: int) -> Award
     return award
 
 
-async def _decide(
+async def _decide(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
     session: AsyncSession, tender: Tender, award: Award, rank: int, reason: str | None, actor: Actor
 ) -> None:
     check_choice(rank, len(award.candidates), reason, tender.legal_basis)
@@ -156,7 +156,7 @@ async def _decide(
     )
 
 
-async def decide(
+async def decide(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
     session: AsyncSession, principal: Principal, tender_id: uuid.UUID, lot: int, rank: int, reason: str | None
 ) -> Award:
     """The tenderee (or its agency) determines the winner: after publicity (rule 55), rank 1 unless reasoned (57)."""
@@ -214,7 +214,7 @@ async def notify(
     for award in awards:
         winner = await session.get(Organization, award.winner_id)
         chosen = award.candidates[(award.winner_rank or 1) - 1]
-        ranking = next(
+        ranking: list[dict[str, Any]] = next(
             (lot["ranking"] for lot in (report.results["lots"] if report else []) if lot["lot"] == award.lot_number), []
         )
         notice["lots"].append(
@@ -259,7 +259,7 @@ async def notify(
     return notice
 
 
-async def record_contract(
+async def record_contract(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
     session: AsyncSession, principal: Principal, tender_id: uuid.UUID, lot: int, signed: bool, note: str | None
 ) -> Award:
     """The contract is signed (releases guarantees) or refused by the winner (claims its guarantee)."""

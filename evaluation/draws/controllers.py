@@ -35,12 +35,15 @@ def draw_out(d: Draw) -> DrawOut:
     )
 
 
+DEPENDENCIES = {"principal": Provide(principal_dependency, sync_to_thread=False)}
+
+
 class DrawController(Controller):
     """/api/tenders/{id}/draws and /api/draws/{id}."""
 
     path = "/api"
-    tags = ["evaluation"]
-    dependencies = {"principal": Provide(principal_dependency, sync_to_thread=False)}
+    tags = ["evaluation"]  # noqa: RUF012 (Litestar reads this class attribute)
+    dependencies = DEPENDENCIES
 
     @post("/tenders/{tender_id:uuid}/draws", guards=[requires(Role.AGENCY)], status_code=201, summary="Request a draw")
     async def request_draw(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID, data: DrawIn) -> DrawOut:

@@ -40,13 +40,17 @@ def expert_out(p: ExpertProfile) -> ExpertOut:
     )
 
 
+DEPENDENCIES = {"principal": Provide(principal_dependency, sync_to_thread=False)}
+SIGNED_IN = [signed_in]
+
+
 class ExpertController(Controller):
     """/api/experts: the pool (评标专家库)."""
 
     path = "/api/experts"
-    tags = ["evaluation"]
-    guards = [signed_in]
-    dependencies = {"principal": Provide(principal_dependency, sync_to_thread=False)}
+    tags = ["evaluation"]  # noqa: RUF012 (Litestar reads this class attribute)
+    guards = SIGNED_IN
+    dependencies = DEPENDENCIES
 
     @post("/import", guards=[requires(Role.OPERATOR)], status_code=201, summary="Import experts from CSV")
     async def import_csv(self, request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal) -> ImportOut:

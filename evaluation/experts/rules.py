@@ -50,15 +50,15 @@ class ConflictInput:
 def conflicts(expert: ConflictInput, parties: Mapping[str, str], today: date) -> list[str]:
     """Rule 37: employed by a party now or within 3 years, or a declared relation to one; `parties` maps code->role."""
     found = []
-    if expert.employer_credit_code in parties:
+    if expert.employer_credit_code is not None and expert.employer_credit_code in parties:
         found.append(f"employed by the {parties[expert.employer_credit_code]}")
     for job in expert.past_employers:
-        code = job.get("credit_code")
+        code = str(job.get("credit_code"))
         ended = job.get("end")
         if code in parties and (ended is None or years_between(date.fromisoformat(ended), today) < CONFLICT_YEARS):
             found.append(f"employed by the {parties[code]} within {CONFLICT_YEARS} years")
     for relation in expert.declared_relations:
-        code = relation.get("credit_code")
+        code = str(relation.get("credit_code"))
         if code in parties:
             found.append(f"declared relation ({relation.get('relation', 'related')}) to the {parties[code]}")
     return found

@@ -58,12 +58,16 @@ def report_out(r: EvaluationReport) -> ReportOut:
     return ReportOut(id=r.id, tender_id=r.tender_id, status=r.status, pdf_sha256=r.pdf_sha256, results=r.results)
 
 
+DEPENDENCIES = {"principal": Provide(principal_dependency, sync_to_thread=False)}
+BIDDERS = [requires(Role.BIDDER)]
+
+
 class EvaluationController(Controller):
     """/api/evaluations/{tender_id}: the committee's workroom (experts see only their own committee's tender)."""
 
     path = "/api/evaluations/{tender_id:uuid}"
-    tags = ["evaluation"]
-    dependencies = {"principal": Provide(principal_dependency, sync_to_thread=False)}
+    tags = ["evaluation"]  # noqa: RUF012 (Litestar reads this class attribute)
+    dependencies = DEPENDENCIES
 
     @post("/enter", guards=[EXPERT], status_code=200, summary="Declare on entry")
     async def enter(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID, data: EntryIn) -> dict[str, str]:
@@ -205,9 +209,9 @@ class ClarificationController(Controller):
     """/api/clarifications: the bidder's side of rule 49."""
 
     path = "/api/clarifications"
-    tags = ["evaluation"]
-    guards = [requires(Role.BIDDER)]
-    dependencies = {"principal": Provide(principal_dependency, sync_to_thread=False)}
+    tags = ["evaluation"]  # noqa: RUF012 (Litestar reads this class attribute)
+    guards = BIDDERS
+    dependencies = DEPENDENCIES
 
     @get("/", summary="Clarification requests to my organization")
     async def mine(self, uow: UnitOfWork, principal: Principal) -> list[ClarificationOut]:

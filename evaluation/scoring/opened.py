@@ -1,4 +1,4 @@
-"""The opened bids as the opening hall recorded them: one `bid.opened` journal event per bid (latest per bidder, lot)."""
+"""The opened bids as the opening hall recorded them: one `bid.opened` event per bid (latest per bidder and lot)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Remote evaluation (rules 41, 45-53): entry declaration, compliance review, signed locked scores, votes, clarifications.
+"""Remote evaluation (rules 41, 45-53): entry declaration, compliance review, signed locked scores, votes, and more.
 
 Experts see only their own committee's tender, and only after declaring no conflict on entry.
 """
@@ -183,7 +183,7 @@ async def review_bid(
     return review
 
 
-async def _store_sheet(
+async def _store_sheet(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
     session: AsyncSession,
     principal: Principal,
     tender_id: uuid.UUID,
@@ -259,7 +259,7 @@ async def submit_score(
     return await _store_sheet(session, principal, tender_id, statement, roots, None)
 
 
-async def revise_score(
+async def revise_score(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
     session: AsyncSession,
     principal: Principal,
     tender_id: uuid.UUID,

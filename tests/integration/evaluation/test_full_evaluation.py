@@ -78,10 +78,13 @@ async def _draw(client: httpx.AsyncClient, app: Litestar, sessions: Any, tender_
     ticked = await chronograph.tick(sessions)
     assert ticked["evaluation.draws"] == 1, ticked
     rounds = (await client.get(f"/api/tenders/{tender_id}/draws", headers=agency)).json()
-    assert rounds[0]["status"] == "drawn" and rounds[0]["seed"]
-    assert "names" not in rounds[0] and "eligible" not in rounds[0]
+    assert rounds[0]["status"] == "drawn"
+    assert rounds[0]["seed"]
+    assert "names" not in rounds[0]
+    assert "eligible" not in rounds[0]
     assert (await client.get(f"/api/draws/{draw['id']}/record")).status_code == 404
-    return rounds[0]
+    first: dict[str, Any] = rounds[0]
+    return first
 
 
 @pytest.mark.usefixtures("seeded")
@@ -197,7 +200,8 @@ async def _award_clocks(
 ) -> None:
     tenderee = await auth(client, "tenderee")
     awards = (await client.get(f"/api/awards/{tender_id}")).json()
-    assert awards[0]["status"] == "publicity" and awards[0]["publicity_ends_at"]
+    assert awards[0]["status"] == "publicity"
+    assert awards[0]["publicity_ends_at"]
     early = await client.post(f"/api/awards/{tender_id}/decision", headers=tenderee, json={"lot": 1, "rank": 1})
     assert_problem(early, 422, "rule 55")
     await shift_clock(await _offset(sessions) + timedelta(days=4))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -89,7 +90,7 @@ def test_draw_is_deterministic_and_replayable() -> None:
     assert first == draw(seed, "d1", list(reversed(candidates)), {"B01": 1, "A01": 5}, 2)
     assert first != draw(bytes(32), "d1", candidates, {"A01": 5, "B01": 1}, 2)
     assert len({p.expert for p in (*first.members, *first.reserves)}) == 9
-    record = {
+    record: dict[str, Any] = {
         "seed": seed.hex(),
         "draw_id": "d1",
         "requested": {"A01": 5, "B01": 1},
@@ -113,5 +114,6 @@ def test_rule_35_and_rule_37() -> None:
     recent = ConflictInput(None, [{"credit_code": "B", "end": "2024-01-01"}], [])
     old = ConflictInput(None, [{"credit_code": "B", "end": "2022-01-01"}], [])
     related = ConflictInput(None, [], [{"credit_code": "B", "relation": "配偶"}])
-    assert conflicts(recent, parties, today) and not conflicts(old, parties, today)
+    assert conflicts(recent, parties, today)
+    assert not conflicts(old, parties, today)
     assert "配偶" in conflicts(related, parties, today)[0]
