@@ -19,6 +19,10 @@ from core.schemas import Out, Strict
 from core.settings import Settings
 from core.web import UnitOfWork, principal_dependency, requires
 
+CalendarYear = Annotated[
+    int, Parameter(ge=1949, le=2200, description="A Gregorian year the statutory calendar may hold")
+]
+
 
 class DayIn(Strict):
     """One exception to the weekday rule."""
@@ -82,14 +86,14 @@ class CalendarController(Controller):
         return [YearOut(year=r.year, source=r.source) for r in rows]
 
     @get("/years/{year:int}", summary="Holidays and make-up workdays of a year")
-    async def year(self, year: int, uow: UnitOfWork) -> list[DayOut]:
+    async def year(self, year: CalendarYear, uow: UnitOfWork) -> list[DayOut]:
         """One year's exceptions to the weekday rule."""
         async with uow.read() as session:
             rows = await year_days(session, year)
         return [DayOut(day=r.day, kind=r.kind, name=r.name) for r in rows]
 
     @put("/years/{year:int}", guards=[requires(Role.OPERATOR)], summary="Replace a year's holidays (operator)")
-    async def replace(self, year: int, data: YearIn, uow: UnitOfWork, principal: Principal) -> YearOut:
+    async def replace(self, year: CalendarYear, data: YearIn, uow: UnitOfWork, principal: Principal) -> YearOut:
         """Load a year from the official 国务院办公厅 schedule, e.g. one chinese_calendar does not know yet."""
         payload = YearData(year, {d.day: d.name for d in data.holidays}, {d.day: d.name for d in data.workdays})
         async with uow() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import chronograph
@@ -57,4 +57,16 @@ async def test_worker_runs_a_deferred_chronograph_tick(
             await app.configure_task("sunbid:chronograph_tick").defer_async(timestamp=0)
     assert await _probes(sessions) == 0
     await run_worker(database_url, concurrency=1, wait=False, poll=0.1)
-    assert await _probes(sessions) == 1
+    assert await _probes(sessions) >= 1
+    async with sessions() as session:
+        statuses = (
+            (
+                await session.execute(
+                    text("select status::text from procrastinate_jobs where task_name = 'sunbid:chronograph_tick'")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert statuses, "the deferred tick was not stored as a job"
+    assert set(statuses) == {"succeeded"}, statuses

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,8 +101,19 @@ def _cli(data_dir: Path, *args: str, timeout: float = 120) -> subprocess.Complet
     )
 
 
-def test_embedded_database_survives_a_killed_run_and_keeps_data(tmp_path: Path) -> None:
-    data_dir = tmp_path / "var"
+@pytest.fixture
+def private_data_dir() -> Iterator[Path]:
+    """A data dir outside pytest's basetemp: other pytest sessions reset that tree to mode 0700, locking out the
+    pgserver system user that runs the embedded PostgreSQL when the suite runs as root."""
+    root = Path(tempfile.mkdtemp(prefix="sunbid-cli-test-"))
+    root.chmod(0o755)
+    yield root / "var"
+    _cli(root / "var", "db", "stop")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_embedded_database_survives_a_killed_run_and_keeps_data(private_data_dir: Path) -> None:
+    data_dir = private_data_dir
     first = _cli(data_dir, "seed")
     assert first.returncode == 0, first.stderr
     assert (data_dir / "wallet" / "agency" / "certificate.pem").exists()
