@@ -25,6 +25,8 @@ from sqlalchemy import text
 
 from bidding.bids.controllers import BidController, bids_lifespan
 from bidding.guarantees.controllers import GuaranteeController, TenderGuaranteeController, TrustRootController
+from bidding.opening.controllers import OpeningController, opening_lifespan
+from bidding.opening.hall import opening_hall
 from core import chronograph
 from core.calendar_controllers import CalendarController
 from core.db import create_engine, session_factory
@@ -155,13 +157,15 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             EvaluationController,
             ClarificationController,
             AwardController,
+            OpeningController,
+            opening_hall,
             NoticeController,
             notice_pages.notice_list,
             notice_pages.notice_page,
             MetricsController,
             create_static_files_router(path="/static/swagger", directories=[swagger_dir], include_in_schema=False),
         ],
-        lifespan=[lifespan, bids_lifespan],
+        lifespan=[lifespan, bids_lifespan, opening_lifespan],
         after_response=wake_ledger,
         dependencies={
             "uow": Provide(uow_dependency, sync_to_thread=False),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bidding.bids.models
 import bidding.guarantees.models
+import bidding.opening.models
 import core.confidential
 import core.holidays
 import core.identity.models

@@ -10,6 +10,7 @@ from core.journal import subscribe, subscribers
 from evaluation.award.services import award_clocks
 from evaluation.draws.services import complete_due_draws
 from evaluation.scoring.services import lapse_clarifications
+from sunbid.opening_wiring import wire_opening
 from supervision.clocks.services import raise_due_cards
 from supervision.signals.services import OPENED_EVENT, on_bid_opened
 
@@ -35,6 +36,7 @@ def wire() -> None:
     global _wired  # noqa: PLW0603 (a process-wide, idempotent registration flag)
     wire_supervision()
     wire_evaluation()
+    wire_opening()
     if _wired:
         return
     _wired = True
