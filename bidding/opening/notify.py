@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import asyncpg
@@ -28,7 +28,7 @@ SLOW_CLOSE_CODE = 4008
 class Subscriber:
     """One websocket's place in the hub: its audiences, its last delivered seq and its bounded queue."""
 
-    def __init__(self, audiences: frozenset[str], last_seq: int, close: Callable[[int, str], Awaitable[None]]) -> None:
+    def __init__(self, audiences: frozenset[str], last_seq: int, close: Callable[[int, str], Coroutine[Any, Any, None]]) -> None:
         self.audiences = audiences
         self.last_seq = last_seq
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=QUEUE_LIMIT)
