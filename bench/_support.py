@@ -452,7 +452,7 @@ class PreparedBid:
     bidder: str
 
 
-def seal_bid(  # noqa: PLR0917 (the bench's own helper)
+def seal_bid(
     platform: BenchPlatform, bidder: BenchBidder, lot: int, payload_size: int, out: Any, block: bytes
 ) -> tuple[str, int, bytes]:
     """Seal a bid package to the bidder and a fresh escrow identity; returns (sha256, size, escrow bundle)."""
@@ -465,7 +465,7 @@ def seal_bid(  # noqa: PLR0917 (the bench's own helper)
     return sha256, size, escrow_bundle(escrow, platform.custodians, platform.quorum)
 
 
-def request_head(  # noqa: PLR0917 (the bench's own helper)
+def request_head(
     platform: BenchPlatform, bidder: BenchBidder, lot: int, sha256: str, size: int, escrow: bytes, version: int = 1
 ) -> bytes:
     """The HTTP/1.1 request head of POST /api/bids: bearer token, signed statement, escrow shares, length."""

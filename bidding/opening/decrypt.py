@@ -73,7 +73,7 @@ def open_sealed(ciphertext: str, identity: str, out: str) -> Opened:
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        with open(ciphertext, "rb") as src, temp.open("wb") as dst:
+        with Path(ciphertext).open("rb") as src, temp.open("wb") as dst:
             open_stream(src, dst, identity)
             dst.flush()
             os.fsync(dst.fileno())

@@ -128,7 +128,10 @@ async def release_share(
     share: str,
     statement_text: str,
 ) -> tuple[int, int, bool]:
-    """Record one signed share release; at the quorum rebuild the escrow key and open the bid. (released, quorum, opened)"""
+    """Record one signed share release; at the quorum, rebuild the escrow key and open the bid.
+
+    Returns (shares released, quorum, whether the bid is now open).
+    """
     tender = await _custodian_tender(session, principal, tender_id)
     opening = await get_opening(session, tender_id, lock="share")
     now = await db_now(session)

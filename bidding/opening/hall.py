@@ -1,4 +1,4 @@
-"""The opening hall over a websocket: JSON frames in, sequenced hall messages and replies out (docs/opening-protocol.md).
+"""The opening hall over a websocket: JSON frames in, sequenced hall messages and replies out.
 
 One reader loop handles the client's requests; one sender task drains the connection's bounded queue, so the hub
 never waits on a socket. Every request runs in its own transaction; its messages reach every process via NOTIFY.

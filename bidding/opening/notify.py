@@ -28,7 +28,9 @@ SLOW_CLOSE_CODE = 4008
 class Subscriber:
     """One websocket's place in the hub: its audiences, its last delivered seq and its bounded queue."""
 
-    def __init__(self, audiences: frozenset[str], last_seq: int, close: Callable[[int, str], Coroutine[Any, Any, None]]) -> None:
+    def __init__(
+        self, audiences: frozenset[str], last_seq: int, close: Callable[[int, str], Coroutine[Any, Any, None]]
+    ) -> None:
         self.audiences = audiences
         self.last_seq = last_seq
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=QUEUE_LIMIT)
@@ -124,12 +126,13 @@ class HallHub:
         while True:
             try:
                 self._conn = await asyncpg.connect(self._dsn)
+                lost = asyncio.Event()
+                self._conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
                 await self._conn.add_listener(messages.CHANNEL, self._on_notify)
                 self.listening.set()
                 for tender_id in list(self._halls):
                     self.wake(tender_id)
-                while not self._conn.is_closed():
-                    await asyncio.sleep(1.0)
+                await lost.wait()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -329,7 +329,8 @@ async def end_phase(session: AsyncSession, opening: Opening, now: datetime) -> N
             row.status = bid_transition(B.SEALED, B.UNDECRYPTED)
             row.cause = row.cause or Cause.BIDDER
             row.evidence = row.evidence or (
-                f"no identity matching the committed recipient was released before {format_time(opening.window_closes_at)}"
+                "no identity matching the committed recipient was released before "
+                f"{format_time(opening.window_closes_at)}"
             )
         if pending:
             await record_event(

@@ -127,7 +127,7 @@ async def _award(session: AsyncSession, tender_id: uuid.UUID, lot: int) -> Award
     return award
 
 
-async def _decide(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
+async def _decide(
     session: AsyncSession, tender: Tender, award: Award, rank: int, reason: str | None, actor: Actor
 ) -> None:
     check_choice(rank, len(award.candidates), reason, tender.legal_basis)
@@ -156,7 +156,7 @@ async def _decide(  # noqa: PLR0917 (use cases take their inputs positionally, l
     )
 
 
-async def decide(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
+async def decide(
     session: AsyncSession, principal: Principal, tender_id: uuid.UUID, lot: int, rank: int, reason: str | None
 ) -> Award:
     """The tenderee (or its agency) determines the winner: after publicity (rule 55), rank 1 unless reasoned (57)."""
@@ -259,7 +259,7 @@ async def notify(
     return notice
 
 
-async def record_contract(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
+async def record_contract(
     session: AsyncSession, principal: Principal, tender_id: uuid.UUID, lot: int, signed: bool, note: str | None
 ) -> Award:
     """The contract is signed (releases guarantees) or refused by the winner (claims its guarantee)."""

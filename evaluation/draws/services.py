@@ -101,7 +101,7 @@ async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[
     return eligible, excluded
 
 
-async def _commit(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
+async def _commit(
     session: AsyncSession,
     tender: Tender,
     requested: dict[str, int],
@@ -158,7 +158,7 @@ async def _commit(  # noqa: PLR0917 (use cases take their inputs positionally, l
     return draw_row
 
 
-async def request_draw(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
+async def request_draw(
     session: AsyncSession,
     principal: Principal,
     tender_id: uuid.UUID,

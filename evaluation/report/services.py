@@ -236,7 +236,7 @@ async def _act(
     return report, member
 
 
-async def sign_report(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
+async def sign_report(
     session: AsyncSession,
     principal: Principal,
     tender_id: uuid.UUID,
@@ -279,7 +279,7 @@ async def refuse_report(
     return await _record_act(session, principal, report, member, "refused", reason)
 
 
-async def _record_act(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
+async def _record_act(
     session: AsyncSession,
     principal: Principal,
     report: EvaluationReport,

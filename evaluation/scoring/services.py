@@ -183,7 +183,7 @@ async def review_bid(
     return review
 
 
-async def _store_sheet(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
+async def _store_sheet(
     session: AsyncSession,
     principal: Principal,
     tender_id: uuid.UUID,
@@ -259,7 +259,7 @@ async def submit_score(
     return await _store_sheet(session, principal, tender_id, statement, roots, None)
 
 
-async def revise_score(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
+async def revise_score(
     session: AsyncSession,
     principal: Principal,
     tender_id: uuid.UUID,

@@ -28,7 +28,7 @@ async def registered_key(session: AsyncSession, user_id: uuid.UUID, cert: x509.C
     return found is not None
 
 
-async def verified_payload(  # noqa: PLR0917 (use cases take their inputs positionally, like their siblings)
+async def verified_payload(
     session: AsyncSession, statement: str, user_id: uuid.UUID, roots: list[x509.Certificate], at: datetime, kind: str
 ) -> tuple[dict[str, Any], SignedStatement]:
     """The payload of a statement signed by this user's certified key, of the expected type."""

@@ -56,20 +56,20 @@ class Hall:
         self.messages: list[dict[str, Any]] = []
         self.welcome: dict[str, Any] = {}
 
-    async def next(self, timeout: float = 10.0) -> dict[str, Any]:
+    async def next(self, wait_seconds: float = 10.0) -> dict[str, Any]:
         """The next frame of any type."""
-        frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+        frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), wait_seconds))
         if frame.get("type") == "message":
             self.messages.append(frame)
         return frame
 
-    async def until(self, kind: str, timeout: float = 10.0) -> dict[str, Any]:
+    async def until(self, kind: str, wait_seconds: float = 10.0) -> dict[str, Any]:
         """Read until a hall message of this kind (or a reply/error for a request of this type)."""
         for message in self.messages:
             if message["kind"] == kind:
                 return message
         loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
+        end = loop.time() + wait_seconds
         while True:
             frame = await self.next(max(end - loop.time(), 0.01))
             if frame.get("kind") == kind or frame.get("for") == kind:
@@ -79,10 +79,10 @@ class Hall:
         """Kinds of the messages received so far."""
         return [m["kind"] for m in self.messages]
 
-    async def request(self, frame: dict[str, Any], timeout: float = 30.0) -> dict[str, Any]:
+    async def request(self, frame: dict[str, Any], wait_seconds: float = 30.0) -> dict[str, Any]:
         """Send a request and wait for its reply or error."""
         await self.ws.send(json.dumps(frame))
-        return await self.until(frame["type"], timeout)
+        return await self.until(frame["type"], wait_seconds)
 
     async def drain(self, seconds: float = 0.3) -> None:
         """Collect whatever arrives for a short while."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import shutil
 import subprocess
@@ -59,7 +60,8 @@ async def test_full_opening(
                 assert reply["ok"], reply
                 assert (await ws.until("bid.decrypted"))["data"]["sheet"]["price"] == PRICES[name]
             wrong = await b1.request({"type": "release", "identity": bidders["bidder2"].identity.secret})
-            assert wrong["type"] == "error" and wrong["problem"]["code"] == "identity-mismatch"
+            assert wrong["type"] == "error"
+            assert wrong["problem"]["code"] == "identity-mismatch"
             objection = await b2.request({"type": "objection", "text": "请确认第四投标人的解密情况"})
             await host.until("objection.raised")
             answer = {"type": "answer", "objection": objection["result"]["objection"], "text": "已记录，窗口结束后处理"}
@@ -69,7 +71,8 @@ async def test_full_opening(
             assert "reading" not in public.kinds()
             assert all("price" not in str(m["data"]) for m in public.messages)
             view = (await client.get(f"/api/openings/{tid}")).json()
-            assert view["status"] == "decrypting" and all(b["price"] is None for b in view["bids"])
+            assert view["status"] == "decrypting"
+            assert all(b["price"] is None for b in view["bids"])
 
             opening = view
             await move_clock_past(sessions, datetime.fromisoformat(opening["window_closes_at"]), timedelta(seconds=1))
@@ -101,13 +104,16 @@ async def test_full_opening(
             releases = (
                 await session.scalars(select(JournalEvent).where(JournalEvent.event_type == "escrow.share_released"))
             ).all()
-        assert len(opened) == 4 and len(releases) == 2
+        assert len(opened) == 4
+        assert len(releases) == 2
         assert set(opened[0].payload) == {"tender", "lot", "bidder", "price", "files", "client", "guarantee_applicant"}
-        assert opened[0].payload["lot"] == 1 and isinstance(opened[0].payload["price"], str)
+        assert opened[0].payload["lot"] == 1
+        assert isinstance(opened[0].payload["price"], str)
 
         agency = await certified_bidder(client, "agency")
         rendered = await client.get(f"/api/openings/{tid}/record.pdf", headers=agency.headers)
-        assert rendered.status_code == 200 and rendered.content.startswith(b"%PDF")
+        assert rendered.status_code == 200
+        assert rendered.content.startswith(b"%PDF")
         root = x509.load_pem_x509_certificate((settings.platform_key_dir / "ca" / "ca.pem").read_bytes())
         signed = await sign_pdf_async(rendered.content, agency.key, agency.certificate, [root], reason="开标记录")
         forged = await sign_pdf_async(rendered.content, bidders["bidder1"].key, bidders["bidder1"].certificate, [root])
@@ -140,5 +146,7 @@ async def test_full_opening(
         pytest.fail("pdfsig is missing: install the Debian package poppler-utils")
     out = tmp_path / "record.pdf"
     out.write_bytes(public_pdf)
-    shown = subprocess.run([pdfsig, str(out)], capture_output=True, text=True, check=False).stdout
+    shown = (
+        await asyncio.to_thread(subprocess.run, [pdfsig, str(out)], capture_output=True, text=True, check=False)
+    ).stdout
     assert "Signature is Valid." in shown, shown
