@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 import uvicorn
 from litestar import Litestar
 from sqlalchemy import text
@@ -21,7 +22,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from bidding.opening.escrow import release_payload
 from signing.envelope import AgeIdentity, open_stream
 from signing.statements import sign_statement
-from tests.support.bids import Bidder
+from tests.support.bids import Bidder, certified_bidder, demo_tender, register_custodians, seal, submit
+
+BIDDERS = ("bidder1", "bidder2", "bidder3")
 
 
 def _free_port() -> int:
@@ -127,3 +130,18 @@ def share_release(custodian: Bidder, tender: str, bid: str, share: str) -> dict[
     """The POST body of a custodian's share release, signed with its certified key."""
     payload = release_payload(tender=tender, bid=bid, custodian=custodian.organization_id, share=share)
     return {"share": share, "statement": sign_statement(payload, custodian.key, custodian.certificate).to_json()}
+
+
+async def tender_with_bids(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], names: tuple[str, ...] = BIDDERS
+) -> tuple[str, dict[str, Bidder], dict[str, AgeIdentity]]:
+    """Custodians registered, small bids from three bidders on lot 1, the clock just past the bid deadline."""
+    custodians = await register_custodians(client)
+    tender = await demo_tender(client)
+    tid: str = tender["id"]
+    bidders = {name: await certified_bidder(client, name) for name in names}
+    for bidder in bidders.values():
+        sealed = await seal(client, bidder, tid)
+        assert (await submit(client, bidder, tid, sealed)).status_code == 201
+    await move_clock_past(sessions, datetime.fromisoformat(tender["bid_deadline"]), timedelta(seconds=1))
+    return tid, bidders, custodians
