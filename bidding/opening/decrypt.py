@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import multiprocessing
 import os
 import tarfile
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -100,7 +101,11 @@ class Decryptor:
 
     def _executor(self) -> Executor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self._workers)
+            # Not fork: a forked worker inherits the server's open sockets, so a websocket the server has closed
+            # stays open in the worker and its client waits out its whole close timeout.
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers, mp_context=multiprocessing.get_context("forkserver")
+            )
         return self._pool
 
     async def open(self, ciphertext: Path, identity: str, out: Path) -> Opened:

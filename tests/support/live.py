@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -73,3 +75,6 @@ class LiveServer:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+Launch = Callable[..., "asyncio.Future[LiveServer]"]

@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from signing.statements import sign_statement
 from tests.support.bids import Bidder, certified_bidder, demo_tender, register_custodians, seal, submit
 
 BIDDERS = ("bidder1", "bidder2", "bidder3")
+CLOSE_LIMIT = 1.0
 
 
 def _free_port() -> int:
@@ -38,7 +40,9 @@ def _free_port() -> int:
 async def served(app: Litestar) -> AsyncIterator[str]:
     """Serve the app with uvicorn on this event loop (real HTTP and websockets); yields the base URL."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -98,9 +102,9 @@ class Hall:
 
 @asynccontextmanager
 async def hall(base: str, tender: str, token: str | None = None, last_seq: int = 0) -> AsyncIterator[Hall]:
-    """Join a tender's hall (token in the query, as BearerTokenMiddleware reads it for websockets)."""
+    """Join a tender's hall (token in the query, as BearerTokenMiddleware reads it for websockets); closing is quick."""
     url = base.replace("http://", "ws://") + f"/api/openings/{tender}/hall" + (f"?token={token}" if token else "")
-    async with connect(url, compression=None, close_timeout=0.5) as ws:
+    async with connect(url, compression=None) as ws:
         client = Hall(ws)
         await ws.send(json.dumps({"type": "hello", "last_seq": last_seq}))
         while not client.welcome:
@@ -110,6 +114,8 @@ async def hall(base: str, tender: str, token: str | None = None, last_seq: int =
             elif frame["type"] == "error":
                 raise AssertionError(frame)
         yield client
+        closing = time.monotonic()
+    assert time.monotonic() - closing < CLOSE_LIMIT, "a normal close must not wait out the client's close timeout"
 
 
 async def move_clock_past(sessions: async_sessionmaker[AsyncSession], moment: datetime, extra: timedelta) -> None:
@@ -133,15 +139,36 @@ def share_release(custodian: Bidder, tender: str, bid: str, share: str) -> dict[
 
 
 async def tender_with_bids(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], names: tuple[str, ...] = BIDDERS
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    names: tuple[str, ...] = BIDDERS,
+    *,
+    identities: dict[str, AgeIdentity] | None = None,
+    register: bool = True,
 ) -> tuple[str, dict[str, Bidder], dict[str, AgeIdentity]]:
-    """Custodians registered, small bids from three bidders on lot 1, the clock just past the bid deadline."""
-    custodians = await register_custodians(client)
+    """Custodians registered (unless done already), small bids from three bidders on lot 1 (sealed to the given
+    identities where given), the clock just past the bid deadline."""
+    custodians = await register_custodians(client) if register else {}
     tender = await demo_tender(client)
     tid: str = tender["id"]
     bidders = {name: await certified_bidder(client, name) for name in names}
+    for name, identity in (identities or {}).items():
+        bidders[name].identity = identity
     for bidder in bidders.values():
         sealed = await seal(client, bidder, tid)
         assert (await submit(client, bidder, tid, sealed)).status_code == 201
     await move_clock_past(sessions, datetime.fromisoformat(tender["bid_deadline"]), timedelta(seconds=1))
     return tid, bidders, custodians
+
+
+async def opening_state(url: str, tid: str, status: str | None = None) -> dict[str, Any]:
+    """GET /api/openings/{id} once the opening has started (and reached `status`, when given)."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        for _ in range(150):
+            response = await client.get(f"/api/openings/{tid}")
+            if response.status_code == 200 and response.json()["status"] not in ("waiting", None):
+                state: dict[str, Any] = response.json()
+                if status is None or state["status"] == status:
+                    return state
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"the opening of {tid} never got there: {response.text}")

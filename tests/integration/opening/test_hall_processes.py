@@ -3,49 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.support.api import auth, token_for
-from tests.support.bids import install_platform_keys
-from tests.support.live import LiveServer
-from tests.support.opening import hall, tender_with_bids
+from tests.support.live import Launch
+from tests.support.opening import hall, opening_state, tender_with_bids
 
 TICK = {"SUNBID_CHRONOGRAPH_INTERVAL_SECONDS": "0.5"}
-Launch = Callable[..., "asyncio.Future[LiveServer]"]
-
-
-@pytest.fixture
-async def launch(database_url: str, seeded: None, tmp_path: Path, platform_keys: Path) -> AsyncIterator[Launch]:
-    """Start `sunbid serve` subprocesses sharing the test's database and data dir; all are stopped afterwards."""
-    data_dir = tmp_path / "var"
-    install_platform_keys(platform_keys, data_dir / "platform")
-    started: list[LiveServer] = []
-
-    def start(**env: str) -> asyncio.Future[LiveServer]:
-        server = LiveServer(database_url, data_dir, **env)
-        started.append(server)
-        return asyncio.ensure_future(asyncio.to_thread(server.start))
-
-    yield start
-    for server in started:
-        await asyncio.to_thread(server.stop)
-
-
-async def opening_state(url: str, tid: str) -> dict[str, object]:
-    """GET /api/openings/{id}, once the opening exists."""
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        for _ in range(100):
-            response = await client.get(f"/api/openings/{tid}")
-            if response.status_code == 200 and response.json()["status"] != "waiting":
-                state: dict[str, object] = response.json()
-                return state
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"the opening of {tid} never started: {response.text}")
 
 
 async def test_a_message_made_on_one_instance_reaches_a_client_of_the_other(

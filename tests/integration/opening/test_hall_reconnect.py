@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,8 +23,6 @@ async def test_reconnect_replays_exactly_the_missed_messages(
             await b1.until("bid.sealed")
             await b1.drain(0.3)
             seen = [m["seq"] for m in b1.messages]
-            began = time.monotonic()
-        assert time.monotonic() - began < 1.0, "closing the hall must not wait for the close timeout"
         last = seen[-1]
 
         for text in ("第一条公告", "第二条公告"):
