@@ -19,6 +19,8 @@ COMMANDS: dict[str, str] = {
     "guarantee": "sunbid.cli.guarantee:guarantee",
     "draw": "sunbid.cli.evaluation:draw",
     "evaluation": "sunbid.cli.evaluation:evaluation",
+    "opening": "sunbid.cli.opening:opening",
+    "escrow": "sunbid.cli.opening:escrow",
 }
 
 
