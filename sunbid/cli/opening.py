@@ -73,6 +73,7 @@ def describe(frame: dict[str, Any]) -> str:
 async def _join(url: str, last_seq: int, requests: list[dict[str, Any]], until: str | None, seconds: float) -> bool:
     """Hello, then the requests in order, printing every frame; True when `until` arrived (or was not asked)."""
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
 
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds if seconds > 0 else None
@@ -85,6 +86,9 @@ async def _join(url: str, last_seq: int, requests: list[dict[str, Any]], until: 
             try:
                 frame = json.loads(await asyncio.wait_for(ws.recv(), left))
             except TimeoutError:
+                return until is None
+            except ConnectionClosed as closed:
+                click.echo(f"the hall closed the connection ({closed.rcvd.code if closed.rcvd else 'no code'})")
                 return until is None
             click.echo(describe(frame))
             if frame.get("type") == "welcome" and requests:
