@@ -263,11 +263,18 @@ async def release_identity(
         recipient = recipient_of(identity)
     except InvalidKey as exc:
         raise WrongIdentity("the released value is not an age X25519 identity") from exc
-    mine = [
-        b
-        for b in await opened_bids(session, tender_id, lock=True)
-        if b.bidder_org_id == principal.organization_id and b.status == B.SEALED
-    ]
+    # Only this bidder's rows are locked, and every decryption precedes the first hall message (whose seq lock
+    # serializes the tender): different bidders' releases decrypt in parallel.
+    mine = await session.scalars(
+        select(OpenedBid)
+        .where(
+            OpenedBid.tender_id == tender_id,
+            OpenedBid.bidder_org_id == principal.organization_id,
+            OpenedBid.status == B.SEALED,
+        )
+        .order_by(OpenedBid.lot_number, OpenedBid.bid_id)
+        .with_for_update()
+    )
     matching = []
     for row in mine:
         bid = await session.get(Bid, row.bid_id)
@@ -275,6 +282,7 @@ async def release_identity(
             matching.append(row)
     if not matching:
         raise WrongIdentity("the identity matches none of your sealed bids' committed recipients")
+    outcomes: list[tuple[OpenedBid, Opened | DecryptFailed]] = []
     for row in matching:
         await record_event(
             session,
@@ -284,16 +292,19 @@ async def release_identity(
             subject_id=row.bid_id,
         )
         try:
-            opened = await open_with(ctx, session, row, identity)
+            outcomes.append((row, await open_with(ctx, session, row, identity)))
         except DecryptFailed as exc:
-            row.evidence = f"released identity {recipient} at {format_time(now)}; decryption failed: {exc.reason}"
+            outcomes.append((row, exc))
+    for row, opened in outcomes:
+        if isinstance(opened, DecryptFailed):
+            row.evidence = f"released identity {recipient} at {format_time(now)}; decryption failed: {opened.reason}"
             row.cause = Cause.BIDDER
             await messages.post(
                 session,
                 tender_id,
                 "bid.decrypt_failed",
                 bidder_audience(row.bidder_org_id),
-                {"bid": str(row.bid_id), "reason": exc.reason},
+                {"bid": str(row.bid_id), "reason": opened.reason},
             )
             continue
         await mark_opened(session, row, opened, B.DECRYPTED, now, client)
