@@ -11,3 +11,7 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class Out(msgspec.Struct, kw_only=True):
     """Response bodies."""
+
+
+BIGINT_MAX = 2**63 - 1
+"""The largest integer PostgreSQL's bigint holds: query parameters above it are refused with 422, not a 500."""

@@ -6,10 +6,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import Provide
+from litestar.params import Parameter
 
 from bidding.opening import context, escrow, objections, record, services, views
 from bidding.opening.context import OpeningContext
@@ -33,6 +34,7 @@ from bidding.opening.schemas import (
 from bidding.opening.states import Cause
 from core.identity.principal import Principal
 from core.identity.roles import Role
+from core.schemas import BIGINT_MAX
 from core.web import UnitOfWork, optional_principal_dependency, principal_dependency, requires, signed_in
 
 PDF = "application/pdf"
@@ -108,7 +110,11 @@ class OpeningController(Controller):
 
     @get("/messages", summary="Hall messages after a seq (what the websocket would have sent)")
     async def hall_messages(
-        self, tender_id: uuid.UUID, uow: UnitOfWork, caller: Principal | None, after: int = 0
+        self,
+        tender_id: uuid.UUID,
+        uow: UnitOfWork,
+        caller: Principal | None,
+        after: Annotated[int, Parameter(ge=0, le=BIGINT_MAX)] = 0,
     ) -> list[MessageOut]:
         """Catch-up by seq for the caller's seat."""
         async with uow.read() as session:

@@ -153,7 +153,10 @@ class HallHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self._conn is not None and not self._conn.is_closed():
-            await self._conn.close()
+            try:
+                await self._conn.close(timeout=5)
+            except (TimeoutError, OSError):
+                self._conn.terminate()
 
 
 def listen_dsn(sqlalchemy_url: str) -> str:

@@ -10,6 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
 from core.identity.roles import Role
+from core.schemas import BIGINT_MAX
 from core.web import UnitOfWork, requires
 from supervision.ledger import services
 from supervision.ledger.models import LedgerCheckpoint, LedgerEntry
@@ -56,7 +57,9 @@ class LedgerController(Controller):
         return worker.key.vkey + "\n"
 
     @get("/entries", summary="Entries [start, end)")
-    async def entries(self, uow: UnitOfWork, start: int = Parameter(ge=0), end: int = Parameter(ge=1)) -> EntriesOut:
+    async def entries(
+        self, uow: UnitOfWork, start: int = Parameter(ge=0, le=BIGINT_MAX), end: int = Parameter(ge=1, le=BIGINT_MAX)
+    ) -> EntriesOut:
         """At most 1000 entries per request."""
         async with uow.read() as session:
             rows = await services.entries(session, start, end)
@@ -71,7 +74,7 @@ class LedgerController(Controller):
 
     @get("/proof/inclusion", summary="Inclusion proof of one entry in a tree size")
     async def inclusion(
-        self, uow: UnitOfWork, index: int = Parameter(ge=0), size: int = Parameter(ge=1)
+        self, uow: UnitOfWork, index: int = Parameter(ge=0, le=BIGINT_MAX), size: int = Parameter(ge=1, le=BIGINT_MAX)
     ) -> InclusionProofOut:
         """Verify with the root of the checkpoint of that size."""
         async with uow.read() as session:
@@ -81,7 +84,7 @@ class LedgerController(Controller):
 
     @get("/proof/consistency", summary="Consistency proof between two tree sizes")
     async def consistency(
-        self, uow: UnitOfWork, first: int = Parameter(ge=1), second: int = Parameter(ge=1)
+        self, uow: UnitOfWork, first: int = Parameter(ge=1, le=BIGINT_MAX), second: int = Parameter(ge=1, le=BIGINT_MAX)
     ) -> ConsistencyProofOut:
         """Proves the tree of `second` entries extends the tree of `first`."""
         async with uow.read() as session:

@@ -55,7 +55,8 @@ class LedgerWorker:
         while True:
             timeout = max(min(POLL_SECONDS, next_checkpoint - loop.time()), 0)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 if loop.time() >= next_checkpoint:

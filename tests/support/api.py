@@ -60,4 +60,20 @@ async def running(app: Litestar) -> AsyncIterator[Litestar]:
         yield app
     finally:
         stop.set()
-        await task
+        try:
+            await asyncio.wait_for(asyncio.shield(task), SHUTDOWN_SECONDS)
+        except TimeoutError:
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            stacks = "\n\n".join(f"{t!r}\n" + "".join(_format_stack(t)) for t in pending)
+            message = f"the app did not shut down within {SHUTDOWN_SECONDS}s; pending tasks:\n{stacks}"
+            raise AssertionError(message) from None
+
+
+SHUTDOWN_SECONDS = 30.0
+
+
+def _format_stack(task: asyncio.Task[Any]) -> list[str]:
+    import traceback
+
+    frames = task.get_stack(limit=12)
+    return traceback.format_list(traceback.extract_stack(frames[-1])) if frames else ["(no frames)\n"]

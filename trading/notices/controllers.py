@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
-from core.schemas import Out
+from core.schemas import BIGINT_MAX, Out
 from core.web import UnitOfWork
 from trading.notices import services
 from trading.notices.ocds import release_package
@@ -61,7 +61,7 @@ class NoticeController(Controller):
         self,
         uow: UnitOfWork,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Annotated[int, Parameter(ge=0, le=BIGINT_MAX)] = 0,
     ) -> list[NoticeOut]:
         """Every published notice."""
         async with uow.read() as session:
