@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
-from signing.ca import CertificateAuthority
+from signing.ca import SIGNING_KEY_USAGE, CertificateAuthority
 from signing.statements import SignedStatement, StatementInvalid, canonical_json, sign_statement, verify_statement
 from signing.tsa import TimeStampAuthority, TimestampInvalid, verify_timestamp_token_async
 
@@ -70,17 +70,7 @@ def issue_receipt_certificate(ca: CertificateAuthority, key: ec.EllipticCurvePri
         .not_valid_after(min(now + RECEIPT_VALIDITY, ca.certificate.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            SIGNING_KEY_USAGE,
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([RECEIPT_EKU]), critical=False)
