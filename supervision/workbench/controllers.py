@@ -33,6 +33,21 @@ Limit = Annotated[int, Parameter(ge=1, le=5000)]
 RuleNumber = Annotated[int | None, Parameter(ge=1, le=1000)]
 
 
+def log_filter(
+    tender: uuid.UUID | None = None,
+    user: uuid.UUID | None = None,
+    organization: uuid.UUID | None = None,
+    rule: RuleNumber = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> services.LogFilter:
+    """The query filters the alert log and the operation log share."""
+    return services.LogFilter(tender, user, organization, rule, since, until)
+
+
+LOG_FILTER = {"flt": Provide(log_filter, sync_to_thread=False)}
+
+
 def event_out(event: JournalEvent) -> EventOut:
     """A journal event for the trail."""
     return EventOut(
@@ -142,39 +157,27 @@ class WorkbenchController(Controller):
             events=[event_out(e) for e in events],
         )
 
-    @get("/alerts", summary="Refused rule violations")
+    @get("/alerts", summary="Refused rule violations", dependencies=LOG_FILTER)
     async def alerts(
         self,
         *,
         uow: UnitOfWork,
-        tender: uuid.UUID | None = None,
-        user: uuid.UUID | None = None,
-        organization: uuid.UUID | None = None,
-        rule: RuleNumber = None,
-        since: date | None = None,
-        until: date | None = None,
+        flt: services.LogFilter,
         limit: Limit = 500,
     ) -> list[LogEntryOut]:
         """Newest first; sealed traffic only after its tender's deadline, and never with its detail."""
-        flt = services.LogFilter(tender, user, organization, rule, since, until)
         async with uow.read() as session:
             return [log_out(r) for r in await services.rule_alerts(session, flt, limit)]
 
-    @get("/operation-log", summary="Operation log (电子招标投标办法 Art 49)")
+    @get("/operation-log", summary="Operation log (电子招标投标办法 Art 49)", dependencies=LOG_FILTER)
     async def operation_log(
         self,
         *,
         uow: UnitOfWork,
-        tender: uuid.UUID | None = None,
-        user: uuid.UUID | None = None,
-        organization: uuid.UUID | None = None,
-        rule: RuleNumber = None,
-        since: date | None = None,
-        until: date | None = None,
+        flt: services.LogFilter,
         limit: Limit = 500,
     ) -> list[LogEntryOut]:
         """Every state-changing request with time, IP and user; bid traffic only after its deadline."""
-        flt = services.LogFilter(tender, user, organization, rule, since, until)
         async with uow.read() as session:
             return [log_out(r) for r in await services.operation_log(session, flt, limit)]
 
