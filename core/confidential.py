@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import asyncpg
 from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import NOW_SQL, Base, random_id
 from core.errors import Conflict
-from core.journal import SYSTEM, Actor, canonical_json, record_event
+from core.journal import SYSTEM, Actor, canonical_json, event_values, record_event, subscribers
 
 COMMITMENT_DOMAIN = b"sunbid/commitment/v1\n"
 DEFAULT_SLOT_SECONDS = 300
@@ -163,3 +164,89 @@ async def commit_confidential(
     await session.flush()
     await session.refresh(pending, ["queued_at"])
     return ConfidentialCommitment(event.id, tender_id, pending.commitment, pending.queued_at)
+
+
+@dataclass(frozen=True)
+class _NewEvent:
+    """An event about to be inserted, as the ledger will state it."""
+
+    id: uuid.UUID
+    event_type: str
+    recorded_at: datetime
+    actor_user_id: uuid.UUID | None
+    organization_id: uuid.UUID | None
+    subject_id: uuid.UUID | None
+    payload_sha256: bytes
+
+
+_LOCK_STREAM_SQL = "select revealed_at from confidential_streams where tender_id = $1 for share"
+_OPEN_STREAM_SQL = (
+    "insert into confidential_streams (tender_id, slot_seconds) values ($1, $2) on conflict (tender_id) do nothing"
+)
+_INSERT_EVENT_AND_COMMITMENT_SQL = """
+with event as (
+    insert into journal_events (id, event_type, actor_user_id, organization_id, subject_id, recorded_at, payload,
+                                payload_canonical, payload_sha256, confidential_until_opening)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, true)
+    returning seq
+)
+insert into confidential_commitments (id, tender_id, event_seq, record, salt, commitment)
+select $10, $11, event.seq, $12, $13, $14 from event
+returning queued_at
+"""
+
+
+async def commit_confidential_on_driver(
+    connection: asyncpg.Connection,
+    tender_id: uuid.UUID,
+    event_type: str,
+    payload: Mapping[str, Any],
+    *,
+    recorded_at: datetime,
+    actor: Actor = SYSTEM,
+    subject_id: uuid.UUID | None = None,
+) -> ConfidentialCommitment:
+    """`commit_confidential` in three plain statements, for the bid ingest path; recorded_at is the database time
+    the caller's transaction read (the act's time), so the commitment is computed before the one insert."""
+    if subscribers(event_type) or subscribers("*"):
+        raise RuntimeError(f"{event_type} has journal subscribers; record it through commit_confidential")
+    stream = await connection.fetchrow(_LOCK_STREAM_SQL, tender_id)
+    if stream is None:
+        await connection.execute(_OPEN_STREAM_SQL, tender_id, DEFAULT_SLOT_SECONDS)
+        stream = await connection.fetchrow(_LOCK_STREAM_SQL, tender_id)
+    if stream is None or stream["revealed_at"] is not None:
+        raise Conflict(f"tender {tender_id} is past its sealed period; no confidential act can be added")
+    values = event_values(event_type, payload, actor=actor, subject_id=subject_id, confidential=True)
+    record = canonical_json(
+        event_record(
+            _NewEvent(
+                values["id"],
+                event_type,
+                recorded_at,
+                actor.user_id,
+                actor.organization_id,
+                subject_id,
+                values["payload_sha256"],
+            )
+        )
+    )
+    salt = secrets.token_bytes(32)
+    commitment = commitment_hash(salt, record)
+    queued_at = await connection.fetchval(
+        _INSERT_EVENT_AND_COMMITMENT_SQL,
+        values["id"],
+        event_type,
+        actor.user_id,
+        actor.organization_id,
+        subject_id,
+        recorded_at,
+        values["payload_canonical"].decode(),
+        values["payload_canonical"],
+        values["payload_sha256"],
+        random_id(),
+        tender_id,
+        record,
+        salt,
+        commitment,
+    )
+    return ConfidentialCommitment(values["id"], tender_id, commitment, queued_at)

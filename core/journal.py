@@ -75,19 +75,18 @@ def clear_subscribers() -> None:
     _subscribers.clear()
 
 
-async def record_event(
-    session: AsyncSession,
+def event_values(
     event_type: str,
     payload: Mapping[str, Any],
     *,
-    actor: Actor = SYSTEM,
-    subject_id: uuid.UUID | None = None,
-    confidential: bool = False,
-) -> JournalEvent:
-    """Append an event inside the caller's transaction (one INSERT ... RETURNING); it commits or vanishes with it."""
+    actor: Actor,
+    subject_id: uuid.UUID | None,
+    confidential: bool,
+) -> dict[str, Any]:
+    """The columns of a new event that Python fixes (the database adds seq, recorded_at and ledger_xid)."""
     body = dict(payload)
     canonical = canonical_json(body)
-    values: dict[str, Any] = {
+    return {
         "id": random_id(),
         "event_type": event_type,
         "actor_user_id": actor.user_id,
@@ -98,6 +97,19 @@ async def record_event(
         "payload_sha256": hashlib.sha256(canonical).digest(),
         "confidential_until_opening": confidential,
     }
+
+
+async def record_event(
+    session: AsyncSession,
+    event_type: str,
+    payload: Mapping[str, Any],
+    *,
+    actor: Actor = SYSTEM,
+    subject_id: uuid.UUID | None = None,
+    confidential: bool = False,
+) -> JournalEvent:
+    """Append an event inside the caller's transaction (one INSERT ... RETURNING); it commits or vanishes with it."""
+    values = event_values(event_type, payload, actor=actor, subject_id=subject_id, confidential=confidential)
     inserted = await session.execute(
         insert(JournalEvent)
         .values(**values)

@@ -1,7 +1,8 @@
 """The operation log (电子招标投标办法 Art 49) and rule alerts: one row per state-changing request or refusal.
 
-Rows are written by `OperationLogMiddleware` in their own transaction after the response, so a refusal that rolled
-its own transaction back still leaves its trace. Requests that could reveal a bid before the deadline (sealed paths)
+Rows are written by `OperationLogMiddleware` in their own transaction after the response (plain SQL on the driver
+lane, since every state-changing request pays for it), so a refusal that rolled its own transaction back still
+leaves its trace. Requests that could reveal a bid before the deadline (sealed paths)
 are stored `sealed` with the tender they concern; supervision keeps them out of every query and export until that
 tender's bid deadline (a database dump still shows them: see docs/security.md).
 """
@@ -17,11 +18,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import SmallInteger, String, Text, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import NOW_SQL, Base, IdMixin
+from core.db import NOW_SQL, Base, IdMixin, driver_transaction, random_id
 
 logger = logging.getLogger("sunbid.oplog")
 
@@ -127,16 +128,44 @@ def describe(scope: Any, status: int) -> dict[str, Any] | None:
     }
 
 
-async def write(factory: async_sessionmaker[AsyncSession], row: dict[str, Any]) -> None:
+_COLUMNS = (
+    "method",
+    "route",
+    "path",
+    "status",
+    "user_id",
+    "organization_id",
+    "ip",
+    "user_agent",
+    "sealed",
+    "tender_id",
+    "subject_id",
+)
+INSERT_ENTRY_SQL = """
+insert into operation_log (id, rule, method, route, path, status, user_id, organization_id, ip, user_agent, sealed,
+                           tender_id, subject_id)
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+"""
+INSERT_ALERT_SQL = """
+insert into rule_alerts (id, rule, method, route, path, status, user_id, organization_id, ip, user_agent, sealed,
+                         tender_id, subject_id, code, detail)
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+"""
+"""Both take (id, rule, *_COLUMNS in order); an alert adds code and detail."""
+
+
+async def write(pool: asyncpg.Pool, row: dict[str, Any]) -> None:
     """Store the entry (and its rule alert) in a transaction of its own; a failure is logged, never raised."""
     refusal = row.pop("refusal", None)
+    rule = refusal["rule"] if refusal else None
+    columns = [row[c] for c in _COLUMNS]
     try:
-        async with factory() as session, session.begin():
+        async with driver_transaction(pool) as connection:
             if row["method"] in UNSAFE_METHODS:
-                session.add(OperationLogEntry(**row, rule=refusal["rule"] if refusal else None))
+                await connection.execute(INSERT_ENTRY_SQL, random_id(), rule, *columns)
             if refusal is not None:
                 detail = None if row["sealed"] else refusal["detail"]
-                session.add(RuleAlert(**row, rule=refusal["rule"], code=refusal["code"], detail=detail))
+                await connection.execute(INSERT_ALERT_SQL, random_id(), rule, *columns, refusal["code"], detail)
     except Exception:
         logger.exception("operation log write failed for %s %s", row["method"], row["route"])
 
@@ -162,6 +191,6 @@ class OperationLogMiddleware:
             await self.app(scope, receive, capture)
         finally:
             row = describe(scope, status["code"])
-            factory = getattr(getattr(scope.get("app"), "state", None), "session_factory", None)
-            if row is not None and factory is not None:
-                await write(factory, row)
+            pool = getattr(getattr(scope.get("app"), "state", None), "driver_pool", None)
+            if row is not None and pool is not None:
+                await write(pool, row)

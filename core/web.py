@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
@@ -17,10 +18,11 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.db import driver_connection, driver_transaction
 from core.errors import PROBLEM_BASE, DomainError, Forbidden, NotAuthenticated, RuleViolation
 from core.identity.principal import Principal
 from core.identity.roles import Role
-from core.identity.services import authenticate
+from core.identity.services import authenticate_on_driver
 from core.oplog import annotate
 
 logger = logging.getLogger("sunbid.web")
@@ -117,10 +119,10 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
             token = connection.query_params.get("token")
         if not token:
             return AuthenticationResult(user=None, auth=None)
-        factory: async_sessionmaker[AsyncSession] = connection.app.state.session_factory
-        async with factory() as session:
+        pool: asyncpg.Pool = connection.app.state.driver_pool
+        async with driver_connection(pool) as driver:
             try:
-                principal = await authenticate(session, token)
+                principal = await authenticate_on_driver(driver, token)
             except NotAuthenticated as exc:
                 raise NotAuthorizedException(exc.detail) from exc
         return AuthenticationResult(user=principal, auth=token)
@@ -165,8 +167,9 @@ def optional_principal_dependency(request: Request[Any, Any, Any]) -> Principal 
 class UnitOfWork:
     """Opens one transaction per use; controllers call services inside it and never write SQL."""
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, factory: async_sessionmaker[AsyncSession], pool: asyncpg.Pool | None = None) -> None:
         self._factory = factory
+        self._pool = pool
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[AsyncSession]:
@@ -179,10 +182,26 @@ class UnitOfWork:
         async with self._factory() as session:
             yield session
 
+    @asynccontextmanager
+    async def driver(self) -> AsyncIterator[asyncpg.Connection]:
+        """One transaction on the plain-SQL lane (see core.db.create_driver_pool)."""
+        if self._pool is None:
+            raise RuntimeError("this unit of work has no driver pool")
+        async with driver_transaction(self._pool) as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def driver_read(self) -> AsyncIterator[asyncpg.Connection]:
+        """A driver-lane connection in autocommit, for one statement."""
+        if self._pool is None:
+            raise RuntimeError("this unit of work has no driver pool")
+        async with driver_connection(self._pool) as connection:
+            yield connection
+
 
 def uow_dependency(request: Request[Any, Any, Any]) -> UnitOfWork:
     """Dependency giving the request a unit of work over the app's session factory."""
-    return UnitOfWork(request.app.state.session_factory)
+    return UnitOfWork(request.app.state.session_factory, request.app.state.driver_pool)
 
 
 UNLOGGED_PATH_PREFIXES: tuple[str, ...] = ("/api/bids",)

@@ -29,8 +29,10 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from signing.ca import CertificateAuthority, issue_timestamping_certificate
 
-TSA_KEY_BITS = 3072
-"""pyHanko's local time stamper signs with RSA only, so the TSA key is RSA even though the platform CA is ECDSA."""
+TSA_CURVE = ec.SECP256R1()
+"""New platform TSA keys are ECDSA P-256 like the CA: a signature costs tens of microseconds, RSA-3072 milliseconds."""
+
+TsaKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 SHA256_LENGTH = 32
 
@@ -68,6 +70,8 @@ class TimeStampAuthority:
         """A DER TimeStampToken over sha256_digest (a bid receipt's proof that the bid existed at genTime)."""
         if len(sha256_digest) != SHA256_LENGTH:
             raise ValueError("expected a 32-byte SHA-256 digest")
+        if isinstance(self.timestamper, _LocalTimeStamper):
+            return self.timestamper.token_for_digest(sha256_digest)
         token = await self.timestamper.async_timestamp(sha256_digest, "sha256")
         der: bytes = token.dump()
         return der
@@ -86,13 +90,14 @@ def load_or_create_tsa(
     key_path = directory / "tsa.key"
     cert_path = directory / "tsa.pem"
     if key_path.exists() and cert_path.exists():
-        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise TypeError(f"{key_path} is not an RSA key")
+        loaded = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        if not isinstance(loaded, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+            raise TypeError(f"{key_path} is neither an RSA nor an EC key")
+        key: TsaKey = loaded
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     else:
         directory.mkdir(parents=True, exist_ok=True)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=TSA_KEY_BITS)
+        key = ec.generate_private_key(TSA_CURVE)
         cert = issue_timestamping_certificate(ca, key.public_key(), common_name=common_name)
         _write_private(
             key_path,
@@ -115,6 +120,10 @@ def _der(tag: int, content: bytes) -> bytes:
 
 _SEQUENCE, _SET, _OCTET_STRING, _CONTEXT_0 = 0x30, 0x31, 0x04, 0xA0
 _TSA_POLICY = "1.3.6.1.4.1.4146.2.2"
+_SHA256_IMPRINT_PREFIX = tsp.MessageImprint(
+    {"hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}), "hashed_message": bytes(32)}
+).dump()[:-32]
+"""The DER MessageImprint of a SHA-256 digest up to the digest's 32 bytes (a fixed prefix)."""
 """The policy OID pyHanko's DummyTimeStamper puts in its tokens (kept, so tokens look the same as before)."""
 
 
@@ -122,16 +131,16 @@ class _LocalTimeStamper(DummyTimeStamper):
     """pyHanko's in-process TSA with the same tokens, made cheaply.
 
     DummyTimeStamper re-parses its PKCS#8 key for every token (cryptography checks an RSA key's consistency on each
-    load: tens of milliseconds for 3072 bits) and builds the token with asn1crypto, copying the certificates each
-    time: together most of a bid submission's CPU time. Here the key is loaded once, every part that does not change
-    (certificates, signer id, policy, the TSA name, the signing-certificate attribute) is DER-encoded once, and a
-    token is assembled from those bytes around its TSTInfo, signing time, digest and signature (byte for byte what
-    DummyTimeStamper makes for the same time and serial number), in a worker thread.
+    load: tens of milliseconds for 3072 bits), signs with RSA only and builds the token with asn1crypto, copying the
+    certificates each time: together most of a bid submission's CPU time. Here the key (RSA or ECDSA) is loaded once,
+    every part that does not change (certificates, signer id, policy, the TSA name, the signing-certificate
+    attribute) is DER-encoded once, and a token is assembled from those bytes around its TSTInfo, signing time,
+    digest and signature (for an RSA key byte for byte what DummyTimeStamper makes for the same time and serial).
     """
 
     def __init__(
         self,
-        key: rsa.RSAPrivateKey,
+        key: TsaKey,
         cert: x509.Certificate,
         chain: Sequence[x509.Certificate],
         fixed_time: dt.datetime | None,
@@ -153,35 +162,40 @@ class _LocalTimeStamper(DummyTimeStamper):
         self._sid = cms.IssuerAndSerialNumber(
             {"issuer": tsa_cert.issuer, "serial_number": tsa_cert.serial_number}
         ).dump()
-        self._signature_algorithm = cms.SignedDigestAlgorithm({"algorithm": "rsassa_pkcs1v15"}).dump()
+        algorithm = "rsassa_pkcs1v15" if isinstance(key, rsa.RSAPrivateKey) else "sha256_ecdsa"
+        self._signature_algorithm = cms.SignedDigestAlgorithm({"algorithm": algorithm}).dump()
         certificates = {c.public_bytes(serialization.Encoding.DER) for c in (cert, *chain)}
         self._certificates = _der(_CONTEXT_0, b"".join(sorted(certificates)))
         self._tst_info_type = cms.ContentType("tst_info").dump()
         self._signed_data_type = cms.ContentType("signed_data").dump()
         self._granted = tsp.PKIStatusInfo({"status": tsp.PKIStatus("granted")}).dump()
 
-    def _tst_info(self, req: tsp.TimeStampReq, when: dt.datetime) -> bytes:
-        nonce = req["nonce"]
+    def _tst_info(self, imprint: bytes, nonce: bytes, when: dt.datetime) -> bytes:
         return _der(
             _SEQUENCE,
             b"".join(
                 (
                     core.Integer(1).dump(),
                     self._policy,
-                    req["message_imprint"].dump(),
+                    imprint,
                     core.Integer(get_nonce()).dump(),  # type: ignore[no-untyped-call]
                     core.GeneralizedTime(when).dump(),
-                    nonce.dump() if nonce.native is not None else b"",
+                    nonce,
                     self._tsa_name,
                 )
             ),
         )
 
-    def request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
-        """Grant every request: a TimeStampToken over its imprint, signed by the TSA key (the TSA cert included)."""
-        md_algorithm = self.override_md or req["message_imprint"]["hash_algorithm"]["algorithm"].native
+    def _sign(self, data: bytes, md_algorithm: str) -> bytes:
+        chosen = get_pyca_cryptography_hash(md_algorithm.upper())
+        if isinstance(self._signing_key, rsa.RSAPrivateKey):
+            return self._signing_key.sign(data, PKCS1v15(), chosen)
+        return self._signing_key.sign(data, ec.ECDSA(chosen))
+
+    def _token(self, imprint: bytes, nonce: bytes, md_algorithm: str) -> bytes:
+        """A DER TimeStampToken (CMS SignedData) over the DER message imprint, with the request's DER nonce or b""."""
         when = self.fixed_dt or dt.datetime.now(tz=dt.UTC)
-        tst_info = self._tst_info(req, when)
+        tst_info = self._tst_info(imprint, nonce, when)
         digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
         digest.update(tst_info)
         attribute = general.simple_cms_attribute
@@ -195,9 +209,7 @@ class _LocalTimeStamper(DummyTimeStamper):
                 )
             )
         )
-        signature = self._signing_key.sign(
-            _der(_SET, attributes), PKCS1v15(), get_pyca_cryptography_hash(md_algorithm.upper())
-        )
+        signature = self._sign(_der(_SET, attributes), md_algorithm)
         digest_algorithm = algos.DigestAlgorithm({"algorithm": md_algorithm}).dump()
         signer_info = _der(
             _SEQUENCE,
@@ -224,16 +236,30 @@ class _LocalTimeStamper(DummyTimeStamper):
                 )
             ),
         )
-        token = _der(_SEQUENCE, self._signed_data_type + _der(_CONTEXT_0, signed_data))
+        return _der(_SEQUENCE, self._signed_data_type + _der(_CONTEXT_0, signed_data))
+
+    def token_for_digest(self, sha256_digest: bytes) -> bytes:
+        """A token over a SHA-256 digest without a request round trip (no nonce: nobody asked over a network)."""
+        return self._token(_SHA256_IMPRINT_PREFIX + sha256_digest, b"", "sha256")
+
+    def request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        """Grant every request: a TimeStampToken over its imprint, signed by the TSA key (the TSA cert included)."""
+        md_algorithm = self.override_md or req["message_imprint"]["hash_algorithm"]["algorithm"].native
+        nonce = req["nonce"]
+        token = self._token(
+            req["message_imprint"].dump(), nonce.dump() if nonce.native is not None else b"", md_algorithm
+        )
         return tsp.TimeStampResp.load(_der(_SEQUENCE, self._granted + token))
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
-        """In a worker thread: the RSA signature (milliseconds, GIL released) stays off the event loop."""
-        return await asyncio.to_thread(self.request_tsa_response, req)
+        """An RSA signature (milliseconds, GIL released) in a worker thread; an ECDSA one inline (microseconds)."""
+        if isinstance(self._signing_key, rsa.RSAPrivateKey):
+            return await asyncio.to_thread(self.request_tsa_response, req)
+        return self.request_tsa_response(req)
 
 
 def local_tsa(
-    key: rsa.RSAPrivateKey,
+    key: TsaKey,
     cert: x509.Certificate,
     *,
     chain: Sequence[x509.Certificate] = (),

@@ -29,7 +29,7 @@ from bidding.opening.controllers import OpeningController, opening_lifespan
 from bidding.opening.hall import opening_hall
 from core import chronograph
 from core.calendar_controllers import CalendarController
-from core.db import create_engine, session_factory
+from core.db import create_driver_pool, create_engine, session_factory
 from core.identity.controllers import AuthController
 from core.journal import subscribe, subscribers
 from core.oplog import OperationLogMiddleware
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         engine = create_engine(url)
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
+        app.state.driver_pool = await create_driver_pool(url)
         app.state.settings = settings
         app.state.ca = load_or_create_ca(settings.platform_key_dir / "ca", "Sunbid Development CA")
         configure_guarantees(settings, app.state.ca)
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
             await app.state.ledger_worker.stop()
+            await app.state.driver_pool.close()
             await engine.dispose()
 
     swagger_dir = Path(swagger_ui.static_path)

@@ -2,7 +2,8 @@
 transaction that checks the deadline with the database clock under a share lock on the tender row.
 
 Order of a submission (principle 6): stage + fsync -> rename + fsync dirs -> one transaction (deadline, version,
-shares, ledger commitment, time-stamped receipt) -> commit -> the receipt goes back. A crash anywhere before the
+shares, ledger commitment, time-stamped receipt) -> commit -> the receipt goes back. Submission runs on the
+plain-SQL driver lane (bidding.bids.sql); withdrawal, rare, stays on the ORM. A crash anywhere before the
 commit leaves no row (the sweep removes the blob); after it, the bid and its receipt are both durable.
 """
 
@@ -12,34 +13,33 @@ import base64
 import binascii
 import hashlib
 import uuid
-from collections.abc import AsyncIterable, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bidding.bids import rules
+from bidding.bids import rules, sql
 from bidding.bids.errors import BidNotFound, CiphertextMismatch, EscrowRefused, StatementRefused
-from bidding.bids.models import Bid, BidEscrowShare
+from bidding.bids.models import Bid
 from bidding.bids.platform import BidPlatform
 from bidding.bids.states import BidStatus, transition
-from bidding.bids.views import escrow_recipients
-from core.confidential import commit_confidential, format_time
-from core.db import db_now
+from core.confidential import commit_confidential, commit_confidential_on_driver, format_time
+from core.db import DriverUnits, db_now
 from core.errors import Conflict, NotFound, TooLarge
-from core.identity.models import Certificate, Organization
+from core.identity.models import Certificate
 from core.identity.principal import Principal
 from signing.ca import public_key_sha256
 from signing.receipts import issue_receipt
 from signing.sealed_bid import parse_escrow_bundle
 from signing.statements import SignedStatement, StatementInvalid, verify_statement
-from trading.parties.standing import ensure_may_bid
-from trading.tenders.models import Tender, TenderLot
-from trading.tenders.services.access import readable_tender
+from trading.parties.standing import check_not_debarred
+from trading.tenders.models import Tender
+from trading.tenders.services.access import may_read
+from trading.tenders.services.suspension import ensure_not_suspended
 
-Unit = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 RECEIPT_TYPE = "sunbid.bid-receipt/v1"
 WITHDRAWAL_RECEIPT_TYPE = "sunbid.bid-withdrawal-receipt/v1"
 MAX_SEALED_SHARE = 8 * 1024
@@ -99,24 +99,20 @@ async def _check_signer(session: AsyncSession, principal: Principal, statement: 
         raise StatementRefused("the statement is not signed with a certificate issued to you")
 
 
-async def _check_escrow(session: AsyncSession, tender: Tender, escrow: dict[str, Any]) -> None:
+def _check_escrow(facts: sql.SubmissionFacts, escrow: dict[str, Any]) -> None:
     """One share per custodian of the tender, sealed to its registered recipient, with the tender's quorum."""
-    if escrow["quorum"] != tender.escrow_quorum:
-        raise EscrowRefused(f"escrow: the tender's quorum is {tender.escrow_quorum}")
-    expected = {str(c.organization_id): c.recipient for c in await escrow_recipients(session, tender)}
+    if escrow["quorum"] != facts.escrow_quorum:
+        raise EscrowRefused(f"escrow: the tender's quorum is {facts.escrow_quorum}")
+    expected: dict[str, str] = {}
+    for org_id, recipient in zip(facts.custodian_org_ids, facts.custodian_recipients, strict=True):
+        if recipient is None:
+            raise Conflict(f"custodian {org_id} has not registered an age recipient yet (sunbid keys init --age)")
+        expected[str(org_id)] = recipient
     given = {s["custodian"]: s["recipient"] for s in escrow["shares"]}
     if len(given) != len(escrow["shares"]) or given != expected:
         raise EscrowRefused("escrow: one share per custodian, sealed to its recipient from GET /api/bids/escrow")
     if any(len(s["sealed"]) > MAX_SEALED_SHARE for s in escrow["shares"]):
         raise EscrowRefused("escrow: a sealed share is too large")
-
-
-async def _open_lot(session: AsyncSession, principal: Principal, tender_id: uuid.UUID, lot: int) -> TenderLot:
-    await readable_tender(session, principal, tender_id)
-    row = await session.scalar(select(TenderLot).where(TenderLot.tender_id == tender_id, TenderLot.number == lot))
-    if row is None:
-        raise NotFound(f"tender {tender_id} has no lot {lot}")
-    return row
 
 
 async def _locked_tender(session: AsyncSession, tender_id: uuid.UUID) -> Tender:
@@ -138,31 +134,45 @@ async def _serialize_bidder(session: AsyncSession, tender_id: uuid.UUID, lot_id:
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
-async def _last_version(session: AsyncSession, tender_id: uuid.UUID, lot_id: uuid.UUID, org: uuid.UUID) -> int:
-    value = await session.scalar(
-        select(func.max(Bid.version)).where(Bid.tender_id == tender_id, Bid.lot_id == lot_id, Bid.bidder_org_id == org)
-    )
-    return int(value or 0)
+def _open_for(principal: Principal, tender: sql.SubmissionFacts | sql.LockedTender, lot: int) -> uuid.UUID:
+    """The checks every submission passes twice (before the upload and when committing); the lot's id."""
+    if not may_read(principal, tender):
+        raise NotFound(f"tender {tender.id} does not exist")
+    if tender.lot_id is None:
+        raise NotFound(f"tender {tender.id} has no lot {lot}")
+    ensure_not_suspended(tender)
+    check_not_debarred(tender.debarred_until, tender.now)
+    rules.check_open(tender.now, tender.bid_deadline, tender.status)
+    return tender.lot_id
 
 
-async def precheck_submission(session: AsyncSession, principal: Principal, envelope: Envelope) -> None:
-    """Everything that can be refused before a single byte of ciphertext is accepted."""
+async def precheck_submission(lanes: DriverUnits, principal: Principal, envelope: Envelope) -> None:
+    """Everything that can be refused before a single byte of ciphertext is accepted (one statement)."""
     sub = envelope.submission
     if sub.bidder_id != principal.organization_id:
         raise StatementRefused("the statement's bidder is not your organization")
-    lot = await _open_lot(session, principal, sub.tender_id, sub.lot)
-    tender = await _locked_tender(session, sub.tender_id)
-    await ensure_may_bid(session, tender, principal.organization_id)
-    rules.check_open(await db_now(session), tender.bid_deadline, tender.status)
-    await _check_signer(session, principal, envelope.statement)
-    await _check_escrow(session, tender, envelope.escrow)
-    expected = await _last_version(session, tender.id, lot.id, principal.organization_id) + 1
+    async with lanes.driver_read() as connection:
+        facts = await sql.submission_facts(
+            connection,
+            sub.tender_id,
+            sub.lot,
+            principal.organization_id,
+            principal.user_id,
+            public_key_sha256(envelope.statement.certificate),
+        )
+    if facts is None:
+        raise NotFound(f"tender {sub.tender_id} does not exist")
+    _open_for(principal, facts, sub.lot)
+    if not facts.signer_certified:
+        raise StatementRefused("the statement is not signed with a certificate issued to you")
+    _check_escrow(facts, envelope.escrow)
+    expected = facts.last_version + 1
     if sub.version != expected:
         raise Conflict(f"the statement's version is {sub.version}; your next version for this lot is {expected}")
 
 
 async def submit_bid(
-    unit: Unit,
+    lanes: DriverUnits,
     platform: BidPlatform,
     principal: Principal,
     envelope: Envelope,
@@ -176,16 +186,15 @@ async def submit_bid(
         raise TooLarge(f"a bid may be at most {platform.max_bytes} bytes on this platform")
     if content_length is not None and content_length != sub.size:
         raise CiphertextMismatch("the upload's length is not the size the statement signs")
-    async with unit() as session:
-        await precheck_submission(session, principal, envelope)
+    await precheck_submission(lanes, principal, envelope)
     staged = await platform.blobs.stage(chunks, sub.size)
     if (staged.sha256, staged.size) != (sub.sha256, sub.size):
         await platform.blobs.discard(staged)
         raise CiphertextMismatch("the uploaded bytes are not the ciphertext the statement signs (SHA-256 differs)")
     created = await platform.blobs.publish(staged)
     try:
-        async with unit() as session:
-            bid = await _commit_submission(session, platform, principal, envelope)
+        async with lanes.driver() as connection:
+            bid = await _commit_submission(connection, platform, principal, envelope)
     except BaseException:
         if created:
             await platform.blobs.remove(sub.sha256)
@@ -194,36 +203,26 @@ async def submit_bid(
 
 
 async def _commit_submission(
-    session: AsyncSession, platform: BidPlatform, principal: Principal, envelope: Envelope
+    connection: asyncpg.Connection, platform: BidPlatform, principal: Principal, envelope: Envelope
 ) -> Bid:
+    """The committing transaction in six plain statements: lock, serialize, supersede, ledger, receipt, insert."""
     sub = envelope.submission
-    tender = await _locked_tender(session, sub.tender_id)
-    await ensure_may_bid(session, tender, principal.organization_id)
-    now = await db_now(session)
-    rules.check_open(now, tender.bid_deadline, tender.status)
-    lot = await _open_lot(session, principal, tender.id, sub.lot)
-    await _serialize_bidder(session, tender.id, lot.id, principal.organization_id)
-    if sub.version != await _last_version(session, tender.id, lot.id, principal.organization_id) + 1:
+    tender = await sql.lock_tender(connection, sub.tender_id, sub.lot, principal.organization_id)
+    if tender is None:
+        raise NotFound(f"tender {sub.tender_id} does not exist")
+    lot_id = _open_for(principal, tender, sub.lot)
+    await sql.serialize_bidder(connection, tender.id, lot_id, principal.organization_id)
+    last_version, superseded = await sql.supersede_live(connection, tender.id, lot_id, principal.organization_id)
+    if sub.version != last_version + 1:
         raise Conflict("another version of this bid was committed meanwhile; sign the next version and retry")
-    live = await session.scalar(
-        select(Bid)
-        .where(
-            Bid.tender_id == tender.id,
-            Bid.lot_id == lot.id,
-            Bid.bidder_org_id == principal.organization_id,
-            Bid.status == BidStatus.SUBMITTED,
-        )
-        .with_for_update()
-    )
-    if live is not None:
-        live.status = transition(BidStatus(live.status), BidStatus.SUPERSEDED)
-        await session.flush()
+    if superseded is not None:
+        transition(BidStatus.SUBMITTED, BidStatus.SUPERSEDED)
     statement_text = envelope.statement.to_json()
     bid = Bid(
         id=uuid.uuid4(),
         tender_id=tender.id,
-        lot_id=lot.id,
-        lot_number=lot.number,
+        lot_id=lot_id,
+        lot_number=sub.lot,
         bidder_org_id=principal.organization_id,
         submitted_by=principal.user_id,
         version=sub.version,
@@ -233,40 +232,34 @@ async def _commit_submission(
         recipient=sub.recipient,
         statement=statement_text,
         statement_sha256=hashlib.sha256(statement_text.encode()).hexdigest(),
-        received_at=now,
+        received_at=tender.now,
         receipt_id=uuid.uuid4(),
         receipt="",
     )
-    session.add(bid)
-    for share in envelope.escrow["shares"]:
-        session.add(
-            BidEscrowShare(
-                bid_id=bid.id,
-                custodian_org_id=uuid.UUID(share["custodian"]),
-                recipient=share["recipient"],
-                sealed_share=base64.b64decode(share["sealed"]),
-            )
-        )
-    await session.flush()
-    org = await session.get(Organization, principal.organization_id)
     facts: dict[str, Any] = {
         "receipt": str(bid.receipt_id),
         "bid": str(bid.id),
         "tender": str(tender.id),
-        "lot": str(lot.id),
-        "lot_number": lot.number,
+        "lot": str(lot_id),
+        "lot_number": sub.lot,
         "bidder": str(principal.organization_id),
-        "bidder_name": org.name if org else "",
+        "bidder_name": tender.bidder_name or "",
         "version": bid.version,
         "sha256": bid.ciphertext_sha256,
         "size": bid.ciphertext_size,
         "recipient": bid.recipient,
         "statement_sha256": bid.statement_sha256,
-        "supersedes": str(live.id) if live is not None else None,
-        "received_at": format_time(now),
+        "supersedes": str(superseded) if superseded is not None else None,
+        "received_at": format_time(tender.now),
     }
-    commitment = await commit_confidential(
-        session, tender.id, "bid.submitted", facts, actor=principal.actor, subject_id=bid.id
+    commitment = await commit_confidential_on_driver(
+        connection,
+        tender.id,
+        "bid.submitted",
+        facts,
+        recorded_at=tender.now,
+        actor=principal.actor,
+        subject_id=bid.id,
     )
     receipt = await issue_receipt(
         platform.signer,
@@ -274,7 +267,15 @@ async def _commit_submission(
         {"type": RECEIPT_TYPE, **facts, "ledger_commitment": commitment.commitment.hex()},
     )
     bid.receipt = receipt.to_json()
-    await session.flush()
+    shares = [
+        sql.EscrowShareRow(uuid.UUID(share["custodian"]), share["recipient"], base64.b64decode(share["sealed"]))
+        for share in envelope.escrow["shares"]
+    ]
+    await sql.insert_bid(
+        connection,
+        {column: getattr(bid, column) for column in sql.BID_COLUMNS},
+        shares,
+    )
     return bid
 
 

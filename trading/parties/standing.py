@@ -34,11 +34,16 @@ class PartyDebarred(RuleViolation):
         )
 
 
+def check_not_debarred(until: datetime | None, now: datetime) -> None:
+    """Refuse a party whose debarment runs past now (the database clock's)."""
+    if until is not None and until > now:
+        raise PartyDebarred(until)
+
+
 async def ensure_not_debarred(session: AsyncSession, organization_id: uuid.UUID) -> None:
     """Refuse a party whose debarment runs past the database clock's now."""
     until = await session.scalar(select(Organization.debarred_until).where(Organization.id == organization_id))
-    if until is not None and until > await db_now(session):
-        raise PartyDebarred(until)
+    check_not_debarred(until, await db_now(session))
 
 
 async def ensure_may_bid(session: AsyncSession, tender: Tender, organization_id: uuid.UUID) -> None:

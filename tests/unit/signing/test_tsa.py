@@ -77,3 +77,31 @@ def test_tsa_is_persisted_and_certified_for_time_stamping(ca: CertificateAuthori
     assert eku.critical
     assert list(eku.value) == [ExtendedKeyUsageOID.TIME_STAMPING]
     assert first.certificate.issuer == ca.certificate.subject
+
+
+def test_new_tsa_keys_are_ecdsa_and_an_existing_rsa_key_still_serves(ca: CertificateAuthority, tmp_path: Path) -> None:
+    """P-256 for new installs (the receipt path's cost); RSA keys from earlier installs keep working."""
+    import asyncio
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    from signing.ca import issue_timestamping_certificate
+
+    fresh = load_or_create_tsa(tmp_path / "fresh", ca)
+    assert fresh.certificate is not None
+    assert isinstance(fresh.certificate.public_key(), ec.EllipticCurvePublicKey)
+    old = tmp_path / "old"
+    old.mkdir()
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = issue_timestamping_certificate(ca, key.public_key(), common_name="Earlier TSA")
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    (old / "tsa.key").write_bytes(pem)
+    (old / "tsa.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    for authority in (fresh, load_or_create_tsa(old, ca)):
+        token = asyncio.run(authority.timestamp_digest(DIGEST))
+        assert verify_timestamp_token(token, DIGEST, [ca.certificate]) <= dt.datetime.now(dt.UTC)
+        tampered = bytearray(token)
+        tampered[-10] ^= 0x01
+        with pytest.raises(TimestampInvalid):
+            verify_timestamp_token(bytes(tampered), DIGEST, [ca.certificate])

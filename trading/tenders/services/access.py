@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,20 @@ from trading.tenders.models import Tender
 from trading.tenders.states import TenderStatus
 
 
-def may_read(principal: Principal | None, tender: Tender) -> bool:
+class TenderParties(Protocol):
+    """What reading rights depend on: a Tender row, or the same facts read by plain SQL."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def agency_id(self) -> uuid.UUID: ...
+    @property
+    def tenderee_id(self) -> uuid.UUID: ...
+
+
+def may_read(principal: Principal | None, tender: TenderParties) -> bool:
     """Published tenders are public; drafts only for their agency, their tenderee, regulators and the operator."""
     if tender.status != TenderStatus.DRAFT:
         return True

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import NotFound, RuleViolation
 from core.journal import Actor, record_event
 from trading.tenders.models import Tender
+from trading.tenders.services.access import TenderParties
 from trading.tenders.states import TenderStatus, resume, transition
 
 SUSPENSION_RULE = 64
@@ -35,7 +36,7 @@ class TenderSuspended(RuleViolation):
         )
 
 
-def ensure_not_suspended(tender: Tender) -> None:
+def ensure_not_suspended(tender: TenderParties) -> None:
     """Refuse any action on a suspended tender."""
     if tender.status == TenderStatus.SUSPENDED:
         raise TenderSuspended(tender.id)
