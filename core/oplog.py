@@ -1,14 +1,15 @@
 """The operation log (电子招标投标办法 Art 49) and rule alerts: one row per state-changing request or refusal.
 
-Rows are written by `OperationLogMiddleware` in their own transaction after the response (plain SQL on the driver
-lane, since every state-changing request pays for it), so a refusal that rolled its own transaction back still
-leaves its trace. Requests that could reveal a bid before the deadline (sealed paths)
-are stored `sealed` with the tender they concern; supervision keeps them out of every query and export until that
-tender's bid deadline (a database dump still shows them: see docs/security.md).
+Rows are written by `OperationLogMiddleware` after the response, in a transaction apart from the request's (plain
+SQL on the driver lane, batched by `OperationLogWriter`, since every state-changing request pays for it), so a
+refusal that rolled its own transaction back still leaves its trace. Requests that could reveal a bid before the
+deadline (sealed paths) are stored `sealed` with the tender they concern; supervision keeps them out of every query
+and export until that tender's bid deadline (a database dump still shows them: see docs/security.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -154,20 +155,68 @@ values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 """Both take (id, rule, *_COLUMNS in order); an alert adds code and detail."""
 
 
-async def write(pool: asyncpg.Pool, row: dict[str, Any]) -> None:
-    """Store the entry (and its rule alert) in a transaction of its own; a failure is logged, never raised."""
-    refusal = row.pop("refusal", None)
+def _parameters(row: dict[str, Any]) -> tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]:
+    """The entry's and the alert's INSERT parameters (None where the row needs none)."""
+    refusal = row.get("refusal")
     rule = refusal["rule"] if refusal else None
-    columns = [row[c] for c in _COLUMNS]
-    try:
-        async with driver_transaction(pool) as connection:
-            if row["method"] in UNSAFE_METHODS:
-                await connection.execute(INSERT_ENTRY_SQL, random_id(), rule, *columns)
-            if refusal is not None:
-                detail = None if row["sealed"] else refusal["detail"]
-                await connection.execute(INSERT_ALERT_SQL, random_id(), rule, *columns, refusal["code"], detail)
-    except Exception:
-        logger.exception("operation log write failed for %s %s", row["method"], row["route"])
+    columns = tuple(row[c] for c in _COLUMNS)
+    entry = (random_id(), rule, *columns) if row["method"] in UNSAFE_METHODS else None
+    alert = None
+    if refusal is not None:
+        alert = (random_id(), rule, *columns, refusal["code"], None if row["sealed"] else refusal["detail"])
+    return entry, alert
+
+
+class OperationLogWriter:
+    """Group commit for the log: rows that arrive while a batch is being written go together in the next one, so a
+    burst of requests costs one transaction (one WAL flush) per batch instead of one per request. A caller's write
+    returns once its row is committed (or its failure logged: the log never fails a request)."""
+
+    def __init__(self, pool: asyncpg.Pool, batch_limit: int = 500) -> None:
+        self._pool = pool
+        self._batch_limit = batch_limit
+        self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def write(self, row: dict[str, Any]) -> None:
+        """Queue the row and wait for the batch that stores it."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((row, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await asyncio.shield(done)
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch = self._pending[: self._batch_limit]
+            del self._pending[: self._batch_limit]
+            parameters = [_parameters(row) for row, _ in batch]
+            try:
+                await self._store(parameters)
+            except Exception:
+                for (row, _), one in zip(batch, parameters, strict=True):
+                    try:
+                        await self._store([one])
+                    except Exception:
+                        logger.exception("operation log write failed for %s %s", row["method"], row["route"])
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+    async def _store(self, parameters: list[tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]]) -> None:
+        """One transaction for the rows (a batch, or one row when a batch failed and is retried row by row)."""
+        async with driver_transaction(self._pool) as connection:
+            entries = [entry for entry, _ in parameters if entry is not None]
+            alerts = [alert for _, alert in parameters if alert is not None]
+            if entries:
+                await connection.executemany(INSERT_ENTRY_SQL, entries)
+            if alerts:
+                await connection.executemany(INSERT_ALERT_SQL, alerts)
+
+    async def close(self) -> None:
+        """Wait for rows already queued (at shutdown)."""
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
 
 
 class OperationLogMiddleware:
@@ -191,6 +240,6 @@ class OperationLogMiddleware:
             await self.app(scope, receive, capture)
         finally:
             row = describe(scope, status["code"])
-            pool = getattr(getattr(scope.get("app"), "state", None), "driver_pool", None)
-            if row is not None and pool is not None:
-                await write(pool, row)
+            writer = getattr(getattr(scope.get("app"), "state", None), "oplog_writer", None)
+            if row is not None and writer is not None:
+                await writer.write(row)

@@ -16,6 +16,7 @@ from typing import Any
 
 import rfc8785
 
+from signing import jcs
 from signing.checkpoint import Checkpoint
 from signing.merkle import CompactRange
 
@@ -29,7 +30,7 @@ def canonical_problem(line: bytes) -> str | None:
     except (ValueError, RecursionError) as exc:
         return f"is not valid JSON ({exc})"
     try:
-        canonical = rfc8785.dumps(value)
+        canonical = jcs.dumps(value)
     except rfc8785.CanonicalizationError as exc:
         return f"cannot be canonicalized ({exc})"
     return None if canonical == line else "is valid JSON but not in RFC 8785 canonical form"

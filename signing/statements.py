@@ -19,6 +19,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from signing import jcs
+
 ALGORITHM = "ES256"
 _FIELDS = frozenset({"alg", "payload", "signature", "certificate"})
 
@@ -36,7 +38,7 @@ def canonical_json(payload: dict[str, Any]) -> bytes:
     if not isinstance(payload, dict):
         raise TypeError("a statement payload is a JSON object")
     try:
-        return rfc8785.dumps(payload)
+        return jcs.dumps(payload)
     except rfc8785.CanonicalizationError as exc:
         raise ValueError(f"payload is not representable as canonical JSON: {exc}") from exc
 
@@ -52,7 +54,7 @@ class SignedStatement:
 
     def to_json(self) -> str:
         """Canonical JSON with base64 payload and signature, so the wire form is stable too."""
-        return rfc8785.dumps(
+        return jcs.dumps(
             {
                 "alg": self.algorithm,
                 "payload": base64.b64encode(self.payload).decode(),
@@ -163,7 +165,7 @@ def verify_statement(
     if not isinstance(payload, dict):
         raise StatementInvalid("the payload is not a JSON object")
     try:
-        canonical = rfc8785.dumps(payload)
+        canonical = jcs.dumps(payload)
     except rfc8785.CanonicalizationError as exc:
         raise StatementInvalid("the payload holds values canonical JSON cannot represent") from exc
     if canonical != stmt.payload:

@@ -32,7 +32,7 @@ from core.calendar_controllers import CalendarController
 from core.db import create_driver_pool, create_engine, session_factory
 from core.identity.controllers import AuthController
 from core.journal import subscribe, subscribers
-from core.oplog import OperationLogMiddleware
+from core.oplog import OperationLogMiddleware, OperationLogWriter
 from core.settings import Settings, get_settings
 from core.web import EXCEPTION_HANDLERS, BearerTokenMiddleware, RequestLogMiddleware, uow_dependency
 from evaluation.award.controllers import AwardController
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
         app.state.driver_pool = await create_driver_pool(url)
+        app.state.oplog_writer = OperationLogWriter(app.state.driver_pool)
         app.state.settings = settings
         app.state.ca = load_or_create_ca(settings.platform_key_dir / "ca", "Sunbid Development CA")
         configure_guarantees(settings, app.state.ca)
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
             await app.state.ledger_worker.stop()
+            await app.state.oplog_writer.close()
             await app.state.driver_pool.close()
             await engine.dispose()
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import rfc8785
+from signing import jcs
 
 SLOT_DOMAIN = b"sunbid/slot/v1\n"
 COMMITMENT_DOMAIN = b"sunbid/commitment/v1\n"
@@ -20,17 +20,17 @@ _KIND_MARKERS = (b'"kind":"slot"', b'"kind":"reveal"')
 
 def event_entry(index: int, record: dict[str, Any]) -> bytes:
     """A journal event as a ledger entry: its public facts plus its own index (so reordering is explicit)."""
-    return rfc8785.dumps({"index": index, "kind": "event", **record})
+    return jcs.dumps({"index": index, "kind": "event", **record})
 
 
 def slot_entry(index: int, tender_id: str, slot: int, batch: bytes) -> bytes:
     """One fixed-rate blinded entry of an open tender; the same shape whether it commits to 0 or 100 acts."""
-    return rfc8785.dumps({"index": index, "kind": "slot", "tender": tender_id, "slot": slot, "batch": batch.hex()})
+    return jcs.dumps({"index": index, "kind": "slot", "tender": tender_id, "slot": slot, "batch": batch.hex()})
 
 
 def reveal_entry(index: int, tender_id: str, slots: list[dict[str, Any]]) -> bytes:
     """The opening of a tender's sealed stream: every slot's salt and the salted records it committed to."""
-    return rfc8785.dumps({"index": index, "kind": "reveal", "tender": tender_id, "slots": slots})
+    return jcs.dumps({"index": index, "kind": "reveal", "tender": tender_id, "slots": slots})
 
 
 def commitment_of(salt: bytes, record: bytes) -> bytes:
@@ -121,7 +121,7 @@ def _check_one_reveal(
         index, batch = slots[key]
         commitments = []
         for item in revealed["commitments"]:
-            commitments.append(commitment_of(bytes.fromhex(item["salt"]), rfc8785.dumps(item["record"])))
+            commitments.append(commitment_of(bytes.fromhex(item["salt"]), jcs.dumps(item["record"])))
             report.commitments += 1
         if revealed["index"] != index or batch_of(bytes.fromhex(revealed["salt"]), commitments).hex() != batch:
             report.problems.append(

@@ -1,0 +1,51 @@
+"""The fast canonical JSON path gives exactly rfc8785's bytes, and its errors, for any JSON value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from signing import jcs
+
+scalars = st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text() | st.floats(allow_nan=False)
+values = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(values)
+def test_same_bytes_or_same_refusal_as_rfc8785(value: Any) -> None:
+    try:
+        expected = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        with pytest.raises(rfc8785.CanonicalizationError):
+            jcs.dumps(value)
+        return
+    assert jcs.dumps(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"b": 1, "a": '中文\u2028\x7f\x1f\n\t"\\/', "c": [None, True, False, -(2**53) + 1]},
+        {"\U0001f600": 1, "\ufb33": 2},
+        {"lone": "\ud800"},
+        {"big": 2**53},
+        {"f": 1.5e-7},
+    ],
+)
+def test_edge_cases(value: Any) -> None:
+    try:
+        expected = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        with pytest.raises(rfc8785.CanonicalizationError):
+            jcs.dumps(value)
+        return
+    assert jcs.dumps(value) == expected
