@@ -35,6 +35,8 @@ REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO / "bench"
 BASELINE_DIR_ENV = "BENCH_BASELINE_DIR"
 CA_NAME = "Sunbid Development CA"
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
+"""Server processes for the platform and the baseline alike: production runs one per core (`serve --workers`)."""
 
 
 def log(message: str) -> None:
@@ -112,7 +114,7 @@ class Server:
 
     @property
     def pid(self) -> int:
-        """The server's process id (uvicorn runs in it: one worker, no reloader)."""
+        """The server's process id (with one worker uvicorn serves in it; with more, they are its children)."""
         if self.process is None:
             raise RuntimeError(f"{self.name} is not running")
         return self.process.pid
@@ -120,7 +122,9 @@ class Server:
     def start(self, timeout: float = 120.0) -> Server:
         """Start and wait for the probe."""
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(self.command, env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+            self.process = subprocess.Popen(
+                self.command, env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -133,10 +137,13 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer within {timeout}s: {self.log.read_text()[-3000:]}")
 
     def stop(self, *, kill: bool = False) -> None:
-        """Graceful stop (SIGTERM), or SIGKILL as a crash would."""
+        """Graceful stop (SIGTERM), or SIGKILL to the whole process group (server and workers) as a crash would."""
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        if kill:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        else:
+            self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(30)
         except subprocess.TimeoutExpired:
@@ -152,7 +159,7 @@ def http_get(port: int, path: str) -> int:
     return int(data.split(b" ", 2)[1])
 
 
-def platform_server(database_url: str, data_dir: Path, port: int) -> Server:
+def platform_server(database_url: str, data_dir: Path, port: int, *, workers: int = WORKERS) -> Server:
     """`python -m sunbid serve` as in production (development mode for the demo clock, log level WARNING)."""
     env = {
         **os.environ,
@@ -162,11 +169,11 @@ def platform_server(database_url: str, data_dir: Path, port: int) -> Server:
         "SUNBID_PORT": str(port),
         "SUNBID_LOG_LEVEL": "WARNING",
     }
-    command = [sys.executable, "-m", "sunbid", "serve"]
+    command = [sys.executable, "-m", "sunbid", "serve", "--workers", str(workers)]
     return Server("platform", command, env, port=port, probe="/health", log=data_dir / "platform-server.log")
 
 
-def baseline_server(directory: Path, port: int) -> Server:
+def baseline_server(directory: Path, port: int, *, workers: int = WORKERS) -> Server:
     """The minimal app on uvicorn with the flags `sunbid serve` passes (one worker, no access log, no log config)."""
     directory.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, BASELINE_DIR_ENV: str(directory)}
@@ -185,15 +192,29 @@ def baseline_server(directory: Path, port: int) -> Server:
         "warning",
         "--ws",
         "websockets-sansio",
+        "--workers",
+        str(workers),
         "_support:app",
     ]
     return Server("baseline", command, env, port=port, probe="/", log=directory.parent / "baseline-server.log")
 
 
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found.extend(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of a process and its children (the workers of `serve --workers N`)."""
+    total = 0.0
+    for each in (pid, *_children(pid)):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def settle(pid: int, idle_fraction: float = 0.05, limit: float = 15.0) -> None:

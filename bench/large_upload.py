@@ -71,13 +71,13 @@ def main() -> None:
         free = shutil.disk_usage(platform.root).free
         if free < 3 * bid.size:
             raise RuntimeError(f"{free >> 20} MiB free under {platform.root}; the benchmark needs {3 * bid.size >> 20}")
-        baseline = baseline_server(platform.baseline_dir, free_port()).start()
+        baseline = baseline_server(platform.baseline_dir, free_port(), workers=1).start()
         try:
             base, base_growth = measured_upload(baseline, bid)
         finally:
             baseline.stop()
             shutil.rmtree(platform.baseline_dir, ignore_errors=True)
-        server = platform_server(platform.url, platform.data_dir, free_port()).start()
+        server = platform_server(platform.url, platform.data_dir, free_port(), workers=1).start()
         try:
             outcome, growth = measured_upload(server, bid)
         finally:

@@ -218,7 +218,7 @@ def main() -> None:
     """Prepare, measure the platform, then the bare broadcast with the same clients, then decryption; print."""
     with embedded_platform("sunbid-bench-opening-") as platform:
         bids = prepare(platform)
-        server = platform_server(platform.url, platform.data_dir, free_port()).start()
+        server = platform_server(platform.url, platform.data_dir, free_port(), workers=1).start()
         baseline_port = free_port()
         baseline = subprocess.Popen(
             [sys.executable, __file__], env={**os.environ, BASELINE_PORT_ENV: str(baseline_port)}

@@ -203,3 +203,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         response_cache_config=ResponseCacheConfig(),
         debug=False,
     )
+
+
+def app_from_environment() -> Litestar:
+    """The app of one `sunbid serve --workers N` process: settings and the prepared database from the environment."""
+    from core.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings, os.environ["SUNBID_DATABASE_URL"])

@@ -161,5 +161,7 @@ class BidBlobs:
         return dict(self._candidates(cutoff))
 
 
-PROCESS_STARTED = time.time()
-"""Nothing this process wrote is older than this, so a startup sweep with this cutoff spares live uploads."""
+SERVE_STARTED_ENV = "SUNBID_SERVE_STARTED"
+PROCESS_STARTED = float(os.environ.get(SERVE_STARTED_ENV) or time.time())
+"""Nothing this server wrote is older than this, so a startup sweep with this cutoff spares live uploads; with
+`serve --workers N` the parent's start time (a worker that starts late must not sweep its siblings' uploads)."""

@@ -11,8 +11,18 @@ from sunbid.seed import demo_logins_text
 @click.command()
 @click.option("--host", default=None, help="Address to bind (default SUNBID_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default SUNBID_PORT or 8000).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes sharing the port (production: one per core); each runs the app with its own pools.",
+)
+def serve(host: str | None, port: int | None, workers: int) -> None:
     """Prepare the database (embedded unless SUNBID_DATABASE_URL), seed demo data when empty, and serve."""
+    import os
+    import time
+
     import uvicorn
 
     from core.logging import configure_logging
@@ -22,9 +32,20 @@ def serve(host: str | None, port: int | None) -> None:
     configure_logging(settings.log_level)
     bind_host = host or settings.host
     bind_port = port or settings.port
-    app = create_app(settings, url)
     click.echo(demo_logins_text(f"http://{bind_host}:{bind_port}"))
-    uvicorn.run(app, host=bind_host, port=bind_port, log_config=None, access_log=False, ws="websockets-sansio")
+    options: dict[str, object] = {
+        "host": bind_host,
+        "port": bind_port,
+        "log_config": None,
+        "access_log": False,
+        "ws": "websockets-sansio",
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings, url), **options)  # type: ignore[arg-type]
+        return
+    os.environ["SUNBID_DATABASE_URL"] = url
+    os.environ["SUNBID_SERVE_STARTED"] = repr(time.time())
+    uvicorn.run("sunbid.app:app_from_environment", factory=True, workers=workers, **options)  # type: ignore[arg-type]
 
 
 @click.command()

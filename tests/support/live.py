@@ -26,8 +26,11 @@ def free_port() -> int:
 class LiveServer:
     """`sunbid serve` with its own data dir, on a given database."""
 
-    def __init__(self, database_url: str, data_dir: Path, port: int | None = None, **env: str) -> None:
+    def __init__(
+        self, database_url: str, data_dir: Path, port: int | None = None, *, workers: int = 1, **env: str
+    ) -> None:
         self.port = port or free_port()
+        self.workers = workers
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         self.env = {
@@ -46,7 +49,11 @@ class LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "sunbid", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+                [sys.executable, "-m", "sunbid", "serve", "--workers", str(self.workers)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -62,9 +69,9 @@ class LiveServer:
         raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log.read_text()[-3000:]}")
 
     def kill(self) -> None:
-        """SIGKILL, as a crash would."""
+        """SIGKILL to the server and its workers, as a crash would."""
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
 
     def stop(self) -> None:
