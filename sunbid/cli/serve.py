@@ -16,6 +16,7 @@ from sunbid.seed import demo_logins_text
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
+    envvar="SUNBID_WORKERS",
     help="Server processes sharing the port (production: one per core); each runs the app with its own pools.",
 )
 def serve(host: str | None, port: int | None, workers: int) -> None:
