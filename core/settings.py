@@ -52,6 +52,7 @@ class Settings:
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1
     data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var")
     ledger_origin: str = "sunbid.example/ledger"
     checkpoint_interval_seconds: int = 60
@@ -106,6 +107,7 @@ def load_settings() -> Settings:
         database_url=os.environ.get("SUNBID_DATABASE_URL") or None,
         host=_env("HOST", "127.0.0.1"),
         port=_env_int("PORT", 8000),
+        workers=max(1, _env_int("WORKERS", 1)),
         data_dir=data_dir,
         ledger_origin=_env("LEDGER_ORIGIN", "sunbid.example/ledger"),
         checkpoint_interval_seconds=_env_int("CHECKPOINT_INTERVAL_SECONDS", 60),

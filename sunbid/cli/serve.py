@@ -14,12 +14,10 @@ from sunbid.seed import demo_logins_text
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    envvar="SUNBID_WORKERS",
-    help="Server processes sharing the port (production: one per core); each runs the app with its own pools.",
+    default=None,
+    help="Server processes sharing the port (default SUNBID_WORKERS or 1; production: one per core).",
 )
-def serve(host: str | None, port: int | None, workers: int) -> None:
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Prepare the database (embedded unless SUNBID_DATABASE_URL), seed demo data when empty, and serve."""
     import os
     import time
@@ -33,6 +31,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     configure_logging(settings.log_level)
     bind_host = host or settings.host
     bind_port = port or settings.port
+    workers = workers or settings.workers
     click.echo(demo_logins_text(f"http://{bind_host}:{bind_port}"))
     options: dict[str, object] = {
         "host": bind_host,
