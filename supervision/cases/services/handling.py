@@ -16,7 +16,12 @@ from core.settings import Settings
 from supervision.cases import rules
 from supervision.cases.models import Case
 from supervision.cases.services.access import ensure_handling_regulator, ensure_respondent, locked_case
-from supervision.cases.services.suspension import hold_suspension, release_suspension, start_suspension_clock
+from supervision.cases.services.suspension import (
+    hold_suspension,
+    release_contract,
+    release_suspension,
+    start_suspension_clock,
+)
 from supervision.cases.states import ANSWERABLE, CaseKind, CaseStatus, Matter, Outcome, transition
 from supervision.clocks.periods import period_end
 from supervision.clocks.services import settle_clocks, start_clock
@@ -51,6 +56,7 @@ async def answer_case(session: AsyncSession, principal: Principal, case_id: uuid
     await release_suspension(
         session, case, rule=_rule_of(case, tender.legal_basis), reason="objection answered", actor=principal.actor
     )
+    await release_contract(session, case, reason=f"{case.kind} answered", actor=principal.actor)
     await _record(session, principal, case, "case.answered", answered_at=case.answered_at.isoformat())
     return case
 
@@ -78,14 +84,35 @@ async def accept_complaint(session: AsyncSession, settings: Settings, principal:
             tender_id=tender.id,
             started_at=now,
         )
+    else:
+        await _start_papers_clock(session, settings, case, tender.id)
     await _record(
         session,
         principal,
         case,
         "case.accepted",
         decision_due_at=case.decision_due_at.isoformat() if case.decision_due_at else None,
+        papers_due_at=case.papers_due_at.isoformat() if case.papers_due_at else None,
     )
     return case
+
+
+async def _start_papers_clock(session: AsyncSession, settings: Settings, case: Case, tender_id: uuid.UUID) -> None:
+    """Rule 67: the copy of the complaint goes to the parties within 8 工作日 of its receipt."""
+    snapshot = await load_snapshot(session, settings.unknown_holiday_year)
+    period = rules.PROCUREMENT_PAPERS
+    case.papers_due_at = period_end(case.filed_at, period, snapshot)
+    await start_clock(
+        session,
+        subject_type="case",
+        subject_id=case.id,
+        purpose="papers",
+        period=period,
+        due_at=case.papers_due_at,
+        responsible_org_id=case.respondent_org_id,
+        tender_id=tender_id,
+        started_at=case.filed_at,
+    )
 
 
 async def reject_complaint(session: AsyncSession, principal: Principal, case_id: uuid.UUID, reason: str) -> Case:
@@ -98,6 +125,7 @@ async def reject_complaint(session: AsyncSession, principal: Principal, case_id:
     await release_suspension(
         session, case, rule=_rule_of(case, tender.legal_basis), reason="complaint rejected", actor=principal.actor
     )
+    await release_contract(session, case, reason="complaint rejected", actor=principal.actor)
     await _record(session, principal, case, "case.rejected", reason=reason)
     return case
 
@@ -149,6 +177,7 @@ async def decide_complaint(
     await release_suspension(
         session, case, rule=_rule_of(case, tender.legal_basis), reason="complaint decided", actor=principal.actor
     )
+    await release_contract(session, case, reason="complaint decided", actor=principal.actor)
     await _record(
         session, principal, case, "case.decided", outcome=outcome.value, decision=decision, published_at=now.isoformat()
     )
@@ -166,5 +195,6 @@ async def withdraw_case(session: AsyncSession, principal: Principal, case_id: uu
     await release_suspension(
         session, case, rule=_rule_of(case, tender.legal_basis), reason="case withdrawn", actor=principal.actor
     )
+    await release_contract(session, case, reason="case withdrawn", actor=principal.actor)
     await _record(session, principal, case, "case.withdrawn")
     return case
