@@ -178,6 +178,12 @@ _step(
 )
 _step("lift", "Lift the suspension the complaint holds (regulator).", click.option("--reason", required=True))
 _step(
+    "contract-hold",
+    "Hold contract signing until the complaint is decided (regulator).",
+    click.option("--reason", required=True),
+)
+_step("contract-release", "Release the complaint's contract hold (regulator).", click.option("--reason", required=True))
+_step(
     "decide",
     "Decide and publish a complaint (regulator).",
     click.option("--outcome", type=click.Choice(OUTCOMES), required=True),

@@ -181,6 +181,20 @@ class CaseController(Controller):
         async with uow() as session:
             return case_out(await handling.lift_case_suspension(session, principal, case_id, data.reason))
 
+    @post("/{case_id:uuid}/contract-hold", guards=[regulators], status_code=200, summary="Hold contract signing")
+    async def contract_hold(self, case_id: uuid.UUID, data: ReasonIn, uow: UnitOfWork, principal: Principal) -> CaseOut:
+        """Rules 64 and 67: no contract is signed until the complaint is decided; the tender itself goes on."""
+        async with uow() as session:
+            return case_out(await handling.order_contract_hold(session, principal, case_id, data.reason))
+
+    @post("/{case_id:uuid}/contract-release", guards=[regulators], status_code=200, summary="Release contract signing")
+    async def contract_release(
+        self, case_id: uuid.UUID, data: ReasonIn, uow: UnitOfWork, principal: Principal
+    ) -> CaseOut:
+        """Before the decision, with a reason."""
+        async with uow() as session:
+            return case_out(await handling.release_contract_hold(session, principal, case_id, data.reason))
+
     @post("/{case_id:uuid}/decide", guards=[regulators], status_code=200, summary="Decide and publish")
     async def decide(self, case_id: uuid.UUID, data: DecisionIn, uow: UnitOfWork, principal: Principal) -> CaseOut:
         """Within 30 工作日 (rules 64, 67); the decision is published and the suspension lifts."""

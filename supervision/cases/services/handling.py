@@ -17,6 +17,7 @@ from supervision.cases import rules
 from supervision.cases.models import Case
 from supervision.cases.services.access import ensure_handling_regulator, ensure_respondent, locked_case
 from supervision.cases.services.suspension import (
+    hold_contract,
     hold_suspension,
     release_contract,
     release_suspension,
@@ -157,6 +158,31 @@ async def lift_case_suspension(session: AsyncSession, principal: Principal, case
         session, case, rule=_rule_of(case, tender.legal_basis), reason=reason, actor=principal.actor
     )
     await _record(session, principal, case, "case.suspension_lifted", reason=reason)
+    return case
+
+
+async def order_contract_hold(session: AsyncSession, principal: Principal, case_id: uuid.UUID, reason: str) -> Case:
+    """Rules 64 and 67: the regulator stops contract signing (not the whole tender) until it decides the complaint."""
+    case, tender = await locked_case(session, principal, case_id)
+    ensure_handling_regulator(principal, case)
+    if case.status not in (CaseStatus.FILED, CaseStatus.ACCEPTED):
+        raise Conflict(f"a {case.status} complaint cannot hold contract signing")
+    if case.holds_contract_lock:
+        raise Conflict("this complaint already holds contract signing")
+    rule = _rule_of(case, tender.legal_basis)
+    await hold_contract(session, case, rule=rule, reason=reason, actor=principal.actor)
+    await _record(session, principal, case, "case.contract_hold_ordered", rule=rule, reason=reason)
+    return case
+
+
+async def release_contract_hold(session: AsyncSession, principal: Principal, case_id: uuid.UUID, reason: str) -> Case:
+    """The regulator lets contract signing resume before deciding the complaint."""
+    case, _ = await locked_case(session, principal, case_id)
+    ensure_handling_regulator(principal, case)
+    if not case.holds_contract_lock:
+        raise Conflict("this complaint holds no contract hold")
+    await release_contract(session, case, reason=reason, actor=principal.actor)
+    await _record(session, principal, case, "case.contract_hold_released", reason=reason)
     return case
 
 

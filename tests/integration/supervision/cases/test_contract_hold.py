@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.db import db_now
 from core.identity.models import User
 from evaluation.award.models import Award
-from tests.integration.supervision.cases.case_helpers import act, file, later, tender_on_monday, tender_status
+from tests.integration.supervision.cases.case_helpers import (
+    act,
+    file,
+    later,
+    regulator_id,
+    tender_on_monday,
+    tender_status,
+)
 from tests.integration.supervision.cases.test_complaint_proceedings import PROCUREMENT
 from tests.support.api import assert_problem, auth
 from trading.tenders.models import Tender, TenderLot
@@ -98,4 +105,35 @@ async def test_an_inquiry_does_not_hold_the_contract(
     inquiry = await file(client, "bidder2", kind="inquiry", tender_id=tender, matter="result", title="询问评分")
     assert inquiry.status_code == 201, inquiry.text
     assert inquiry.json()["holds_contract_lock"] is False
+    assert (await _sign(client, tender)).status_code == 200
+
+
+async def test_a_complaint_holds_the_contract_on_the_regulators_order_until_decided(
+    client: httpx.AsyncClient, seeded: None, sessions: async_sessionmaker[AsyncSession], shift_clock: Any
+) -> None:
+    tender = await tender_on_monday(client, sessions, shift_clock, **PROCUREMENT)
+    await later(sessions, shift_clock, timedelta(days=25))
+    await _notified_award(sessions, tender)
+    challenge = (await file(client, "bidder2", kind="challenge", tender_id=tender, matter="result")).json()
+    assert (await act(client, "agency", challenge["id"], "answer", answer="质疑不成立")).status_code == 200
+    complaint = await file(
+        client, "bidder2", kind="complaint", tender_id=tender, matter="result", regulator_id=await regulator_id(client)
+    )
+    assert complaint.status_code == 201, complaint.text
+    case = complaint.json()
+    assert case["holds_contract_lock"] is False  # 94号令 leaves the hold to the regulator's order
+
+    assert (await act(client, "bidder2", case["id"], "contract-hold", reason="x")).status_code == 403
+    held = await act(client, "regulator", case["id"], "contract-hold", reason="投诉可能影响成交结果，暂停签订合同")
+    assert held.status_code == 200, held.text
+    assert held.json()["holds_contract_lock"] is True
+    assert_problem(await act(client, "regulator", case["id"], "contract-hold", reason="再次"), 409, "already")
+    assert_problem(await _sign(client, tender), 423, "rule 67", case["id"])
+    assert await tender_status(client, tender) == "awarded"
+
+    assert (await act(client, "regulator", case["id"], "accept")).status_code == 200
+    assert_problem(await _sign(client, tender), 423, "rule 67")
+    decided = await act(client, "regulator", case["id"], "decide", outcome="dismissed", decision="驳回投诉")
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["holds_contract_lock"] is False
     assert (await _sign(client, tender)).status_code == 200
