@@ -1,19 +1,22 @@
 """The contract-signing lock (rule 66): supervision sets and lifts a hold per case; the award checks it before signing.
 
 Lighter than the suspension lock: the procedure goes on, only the contract waits (94号令 Art 13 / 条例(采购) Art 54).
+Before the bid deadline a hold would tell that someone filed (rule 12), so its events enter the ledger sealed.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.confidential import commit_confidential
 from core.db import db_now
-from core.errors import RuleViolation
+from core.errors import NotFound, RuleViolation
 from core.journal import Actor, record_event
-from trading.tenders.models import ContractHold
+from trading.tenders.models import ContractHold, Tender
 
 
 class ContractSigningSuspended(RuleViolation):
@@ -31,6 +34,19 @@ class ContractSigningSuspended(RuleViolation):
             tender=str(hold.tender_id),
             case=str(hold.case_id),
         )
+
+
+async def _record(
+    session: AsyncSession, tender_id: uuid.UUID, event_type: str, payload: dict[str, Any], actor: Actor
+) -> None:
+    """Journal the hold's event, sealed while the tender's bids are still secret."""
+    tender = await session.get(Tender, tender_id)
+    if tender is None:
+        raise NotFound(f"tender {tender_id} does not exist")
+    if await db_now(session) < tender.bid_deadline:
+        await commit_confidential(session, tender_id, event_type, payload, actor=actor, subject_id=tender_id)
+    else:
+        await record_event(session, event_type, payload, actor=actor, subject_id=tender_id)
 
 
 async def open_holds(session: AsyncSession, tender_id: uuid.UUID) -> list[ContractHold]:
@@ -64,12 +80,12 @@ async def hold_contract_signing(
     hold = ContractHold(id=uuid.uuid4(), tender_id=tender_id, case_id=case_id, rule=rule, reason=reason)
     session.add(hold)
     await session.flush()
-    await record_event(
+    await _record(
         session,
+        tender_id,
         "tender.contract_held",
         {"tender": str(tender_id), "case": str(case_id), "rule": rule, "reason": reason},
-        actor=actor,
-        subject_id=tender_id,
+        actor,
     )
     return True
 
@@ -88,11 +104,11 @@ async def lift_contract_hold(
     hold.lifted_at = await db_now(session)
     await session.flush()
     remaining = len(await open_holds(session, tender_id))
-    await record_event(
+    await _record(
         session,
+        tender_id,
         "tender.contract_released",
         {"tender": str(tender_id), "case": str(case_id), "rule": hold.rule, "reason": reason, "remaining": remaining},
-        actor=actor,
-        subject_id=tender_id,
+        actor,
     )
     return True

@@ -137,3 +137,21 @@ async def test_a_complaint_holds_the_contract_on_the_regulators_order_until_deci
     assert decided.status_code == 200, decided.text
     assert decided.json()["holds_contract_lock"] is False
     assert (await _sign(client, tender)).status_code == 200
+
+
+async def test_a_hold_set_before_the_bid_deadline_stays_sealed_until_it(
+    client: httpx.AsyncClient, seeded: None, sessions: async_sessionmaker[AsyncSession], shift_clock: Any
+) -> None:
+    tender = await tender_on_monday(client, sessions, shift_clock, **PROCUREMENT)
+    filed = await file(client, "bidder1", kind="challenge", tender_id=tender, matter="documents")
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["holds_contract_lock"] is True
+
+    async def trail() -> list[str]:
+        headers = await auth(client, "regulator")
+        events = (await client.get(f"/api/supervision/tenders/{tender}/trail", headers=headers)).json()["events"]
+        return [e["event_type"] for e in events]
+
+    assert "tender.contract_held" not in await trail()  # rule 12: it would tell that a potential bidder filed
+    await later(sessions, shift_clock, timedelta(days=21))
+    assert "tender.contract_held" in await trail()
