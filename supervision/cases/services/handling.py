@@ -38,6 +38,13 @@ def _rule_of(case: Case, legal_basis: str) -> int:
     return rules.answer_period(CaseKind(case.kind), Matter(case.matter)).rule
 
 
+async def _close_clocks(session: AsyncSession, case: Case) -> None:
+    """On a decision or rejection: papers never sent and a reply never filed are cancelled, not met; the rest met."""
+    for purpose in ("papers", "reply"):
+        await settle_clocks(session, case.id, purpose, state="cancelled")
+    await settle_clocks(session, case.id)
+
+
 async def _record(session: AsyncSession, principal: Principal, case: Case, event: str, **facts: Any) -> None:
     payload = {"case": str(case.id), "tender": str(case.tender_id), "kind": case.kind, "status": case.status, **facts}
     await record_event(session, event, payload, actor=principal.actor, subject_id=case.id)
@@ -122,7 +129,7 @@ async def reject_complaint(session: AsyncSession, principal: Principal, case_id:
     ensure_handling_regulator(principal, case)
     _step(case, CaseStatus.REJECTED)
     case.rejection_reason = reason
-    await settle_clocks(session, case.id)
+    await _close_clocks(session, case)
     await release_suspension(
         session, case, rule=_rule_of(case, tender.legal_basis), reason="complaint rejected", actor=principal.actor
     )
@@ -199,7 +206,7 @@ async def decide_complaint(
     case.decided_at = now
     case.decided_by = principal.user_id
     case.published_at = now
-    await settle_clocks(session, case.id)
+    await _close_clocks(session, case)
     await release_suspension(
         session, case, rule=_rule_of(case, tender.legal_basis), reason="complaint decided", actor=principal.actor
     )

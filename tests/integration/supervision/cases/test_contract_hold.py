@@ -137,6 +137,11 @@ async def test_a_complaint_holds_the_contract_on_the_regulators_order_until_deci
     assert decided.status_code == 200, decided.text
     assert decided.json()["holds_contract_lock"] is False
     assert (await _sign(client, tender)).status_code == 200
+    clocks = (
+        await client.get("/api/supervision/clocks", params={"tender": tender}, headers=await auth(client, "regulator"))
+    ).json()
+    states = {c["purpose"]: c["state"] for c in clocks if c["subject_id"] == case["id"]}
+    assert states == {"acceptance": "met", "decision": "met", "papers": "cancelled"}  # decided, papers never sent
 
 
 async def test_a_hold_set_before_the_bid_deadline_stays_sealed_until_it(
