@@ -1,7 +1,8 @@
 """After the report (rules 55-62): publicity, the decision, the award notice to all at once, contract and report clocks.
 
 Every step first passes trading's suspension guard, so an objection or complaint that suspends the tender stops the
-award where it stands; the chronograph skips suspended tenders too.
+award where it stands; the chronograph skips suspended tenders too. Signing a contract also passes the contract hold
+that an open challenge sets (rule 66).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from evaluation.award.rules import (
 from evaluation.report.models import EvaluationReport
 from signing.statements import sign_statement
 from trading.tenders.models import Tender, TenderLot
+from trading.tenders.services.contract_hold import ensure_contract_signable
 from trading.tenders.services.stages import advance_tender
 from trading.tenders.services.suspension import ensure_not_suspended
 from trading.tenders.states import TenderStatus
@@ -265,6 +267,8 @@ async def record_contract(
     """The contract is signed (releases guarantees) or refused by the winner (claims its guarantee)."""
     tender = await _tender_for(session, principal, tender_id, write=True)
     ensure_not_suspended(tender)
+    if signed:
+        await ensure_contract_signable(session, tender.id)
     award = await _award(session, tender_id, lot)
     if award.status != "notified":
         raise Conflict(f"the award of lot {lot} is {award.status}; a contract follows the award notice")

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "evaluation": "sunbid.cli.evaluation:evaluation",
     "opening": "sunbid.cli.opening:opening",
     "escrow": "sunbid.cli.opening:escrow",
+    "supervision": "sunbid.cli.supervision:supervision",
 }
 
 

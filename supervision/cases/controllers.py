@@ -13,9 +13,20 @@ from core.identity.roles import Role
 from core.settings import Settings
 from core.web import UnitOfWork, principal_dependency, requires, seal_operation, signed_in
 from supervision.cases.models import Case
-from supervision.cases.schemas import AnswerIn, CaseIn, CaseOut, DecisionIn, DecisionOut, ReasonIn
-from supervision.cases.services import access, filing, handling
+from supervision.cases.schemas import (
+    AnswerIn,
+    CaseIn,
+    CaseOut,
+    DecisionIn,
+    DecisionOut,
+    PauseIn,
+    PauseOut,
+    ReasonIn,
+    ReplyIn,
+)
+from supervision.cases.services import access, filing, handling, proceedings
 from supervision.cases.states import CaseKind, CaseStatus
+from supervision.clocks.models import ClockPause
 
 bidders = requires(Role.BIDDER)
 respondents = requires(Role.AGENCY, Role.TENDEREE)
@@ -49,6 +60,27 @@ def case_out(case: Case) -> CaseOut:
         decided_at=case.decided_at,
         published_at=case.published_at,
         holds_suspension=case.holds_suspension,
+        holds_contract_lock=case.holds_contract_lock,
+        papers_due_at=case.papers_due_at,
+        papers_sent_at=case.papers_sent_at,
+        reply_due_at=case.reply_due_at,
+        reply=case.reply,
+        replied_at=case.replied_at,
+    )
+
+
+def pause_out(pause: ClockPause) -> PauseOut:
+    """The API view of a clock pause."""
+    return PauseOut(
+        id=pause.id,
+        clock_id=pause.clock_id,
+        kind=pause.kind,
+        reason=pause.reason,
+        started_at=pause.started_at,
+        ended_at=pause.ended_at,
+        excluded_days=pause.excluded_days,
+        due_before=pause.due_before,
+        due_after=pause.due_after,
     )
 
 
@@ -149,8 +181,55 @@ class CaseController(Controller):
         async with uow() as session:
             return case_out(await handling.lift_case_suspension(session, principal, case_id, data.reason))
 
+    @post("/{case_id:uuid}/contract-hold", guards=[regulators], status_code=200, summary="Hold contract signing")
+    async def contract_hold(self, case_id: uuid.UUID, data: ReasonIn, uow: UnitOfWork, principal: Principal) -> CaseOut:
+        """Rules 64 and 67: no contract is signed until the complaint is decided; the tender itself goes on."""
+        async with uow() as session:
+            return case_out(await handling.order_contract_hold(session, principal, case_id, data.reason))
+
+    @post("/{case_id:uuid}/contract-release", guards=[regulators], status_code=200, summary="Release contract signing")
+    async def contract_release(
+        self, case_id: uuid.UUID, data: ReasonIn, uow: UnitOfWork, principal: Principal
+    ) -> CaseOut:
+        """Before the decision, with a reason."""
+        async with uow() as session:
+            return case_out(await handling.release_contract_hold(session, principal, case_id, data.reason))
+
     @post("/{case_id:uuid}/decide", guards=[regulators], status_code=200, summary="Decide and publish")
     async def decide(self, case_id: uuid.UUID, data: DecisionIn, uow: UnitOfWork, principal: Principal) -> CaseOut:
         """Within 30 工作日 (rules 64, 67); the decision is published and the suspension lifts."""
         async with uow() as session:
             return case_out(await handling.decide_complaint(session, principal, case_id, data.outcome, data.decision))
+
+    @post("/{case_id:uuid}/papers-sent", guards=[regulators], status_code=200, summary="Record the papers sent")
+    async def papers_sent(
+        self, case_id: uuid.UUID, uow: UnitOfWork, settings: Settings, principal: Principal
+    ) -> CaseOut:
+        """Rule 67: within 8 工作日; the respondent's 5 工作日 reply clock starts."""
+        async with uow() as session:
+            return case_out(await proceedings.record_papers_sent(session, settings, principal, case_id))
+
+    @post("/{case_id:uuid}/reply", guards=[respondents], status_code=200, summary="File the reply (respondent)")
+    async def reply(self, case_id: uuid.UUID, data: ReplyIn, uow: UnitOfWork, principal: Principal) -> CaseOut:
+        """Rule 67: within 5 工作日 of receiving the papers."""
+        async with uow() as session:
+            return case_out(await proceedings.record_reply(session, principal, case_id, data.reply))
+
+    @get("/{case_id:uuid}/pauses", guards=[signed_in], summary="Excluded time on the case's clocks")
+    async def pauses(self, case_id: uuid.UUID, uow: UnitOfWork, principal: Principal) -> list[PauseOut]:
+        """Who may read the case may read its pauses."""
+        async with uow.read() as session:
+            await access.readable_case(session, principal, case_id)
+            return [pause_out(p) for p in await proceedings.case_pauses(session, case_id)]
+
+    @post("/{case_id:uuid}/pauses", guards=[regulators], summary="Start excluded time (pause the decision clock)")
+    async def pause(self, case_id: uuid.UUID, data: PauseIn, uow: UnitOfWork, principal: Principal) -> PauseOut:
+        """Rules 64, 67: testing, appraisal, expert review or supplementing do not count."""
+        async with uow() as session:
+            return pause_out(await proceedings.pause_decision(session, principal, case_id, data.kind, data.reason))
+
+    @post("/{case_id:uuid}/pauses/end", guards=[regulators], status_code=200, summary="End excluded time")
+    async def resume(self, case_id: uuid.UUID, uow: UnitOfWork, settings: Settings, principal: Principal) -> PauseOut:
+        """The decision clock runs again, due later by the days excluded."""
+        async with uow() as session:
+            return pause_out(await proceedings.resume_decision(session, settings, principal, case_id))

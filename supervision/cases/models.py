@@ -18,7 +18,7 @@ _OUTCOMES = tuple(o.value for o in Outcome)
 
 
 class Case(IdMixin, TimestampMixin, Base):
-    """A filed case; `holds_suspension` is true while this case keeps the tender suspended."""
+    """A filed case; `holds_suspension` / `holds_contract_lock` while it keeps the tender suspended / unsignable."""
 
     __tablename__ = "supervision_cases"
     __table_args__ = (
@@ -54,4 +54,11 @@ class Case(IdMixin, TimestampMixin, Base):
     decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     published_at: Mapped[datetime | None] = mapped_column()
     holds_suspension: Mapped[bool] = mapped_column(server_default=text("false"))
+    holds_contract_lock: Mapped[bool] = mapped_column(server_default=text("false"))
+    papers_due_at: Mapped[datetime | None] = mapped_column()
+    papers_sent_at: Mapped[datetime | None] = mapped_column()
+    reply_due_at: Mapped[datetime | None] = mapped_column()
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column()
+    replied_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     withdrawn_at: Mapped[datetime | None] = mapped_column()

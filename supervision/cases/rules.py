@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from core.calendar import HolidaySnapshot, calendar_days_between, local_day
+from core.errors import InvalidInput
 from supervision.cases.errors import IntakeClosed, PrerequisiteMissing, WrongProcedure
 from supervision.cases.states import CaseKind, Matter
 from supervision.clocks.periods import Period, Unit, last_day, period_end_from_day
@@ -30,6 +31,23 @@ PROCUREMENT_COMPLAINT_INTAKE = Period(67, 15, Unit.WORKING, "提出投诉 (94号
 PROCUREMENT_ACCEPTANCE = Period(67, 5, Unit.WORKING, "审查投诉 (94号令 Art 21)")
 PROCUREMENT_DECISION = Period(67, 30, Unit.WORKING, "作出投诉处理决定 (94号令 Art 26)")
 PROCUREMENT_SUSPENSION_MAX = Period(67, 30, Unit.CALENDAR, "暂停采购活动不超过30日 (94号令 Art 28)")
+PROCUREMENT_PAPERS = Period(67, 8, Unit.WORKING, "发送投诉答复通知书及投诉书副本 (94号令)")
+PROCUREMENT_REPLY = Period(67, 5, Unit.WORKING, "被投诉人答复投诉 (94号令)")
+"""Rule 67 gives the numbers (V) but not the anchors. Our reading, kept here: the papers go out within 8 工作日 of
+receiving the complaint (a procurement complaint counts as accepted from receipt, like the decision clock), and the
+reply is due 5 工作日 after the papers reach the parties; papers sent through the platform arrive when sent."""
+
+EXCLUDABLE: dict[str, frozenset[str]] = {
+    TENDERING: frozenset({"inspection", "testing", "appraisal", "expert_review"}),
+    PROCUREMENT: frozenset({"inspection", "testing", "appraisal", "expert_review", "supplement"}),
+}
+"""Time the decision period does not count. Rule 64 (V) excludes testing and expert review (条例 Art 62: 检验、检测、
+鉴定、专家评审); rule 67 cites 94号令 Art 27 without listing it, read here as the same four plus the complainant
+supplementing materials (补正材料). The Art 27 list is U in the reference: change it here if the text says otherwise."""
+
+CONTRACT_LOCK_KINDS = frozenset({CaseKind.CHALLENGE})
+"""Rule 66: a challenge that may affect the result suspends contract signing. The platform cannot judge "may
+affect", so every open challenge holds the contract until answered (our conservative reading; configurable here)."""
 
 OBJECTION_FIRST = frozenset({Matter.DOCUMENTS, Matter.OPENING, Matter.RESULT})
 """条例 Art 60: complaints on matters of Arts 22, 44 and 54 need an objection first (rule 63)."""
@@ -132,6 +150,19 @@ def procurement_complaint_end(prior: PriorCase | None, now: datetime, snapshot: 
     if prior.answered_at is None and now < prior.answer_due_at:
         raise PrerequisiteMissing(67, f"your challenge is still within its answer period ({prior.answer_due_at})")
     return period_end_from_day(last_day(prior.answer_due_at), PROCUREMENT_COMPLAINT_INTAKE, snapshot)
+
+
+def locks_contract_on_filing(kind: CaseKind) -> bool:
+    """Rule 66: filing this kind of case suspends contract signing until it is answered or decided."""
+    return kind in CONTRACT_LOCK_KINDS
+
+
+def check_excludable(legal_basis: str, kind: str) -> int:
+    """The rule row that lets this kind of time be excluded from the decision period, or InvalidInput."""
+    allowed = EXCLUDABLE[legal_basis]
+    if kind not in allowed:
+        raise InvalidInput(f"kind: {kind!r} is not excluded time; one of {', '.join(sorted(allowed))}", field="kind")
+    return 64 if legal_basis == TENDERING else 67
 
 
 def acceptance_period(legal_basis: str) -> Period:

@@ -40,6 +40,33 @@ class ReasonIn(Strict):
     reason: Body
 
 
+class ReplyIn(Strict):
+    """The respondent's written reply to a complaint's papers (rule 67)."""
+
+    reply: Body
+
+
+class PauseIn(Strict):
+    """Excluded time starting: its kind (inspection, testing, appraisal, expert_review, supplement) and why."""
+
+    kind: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+    reason: Body
+
+
+class PauseOut(Out):
+    """A recorded pause of a case's clock and what it did to the due time."""
+
+    id: uuid.UUID
+    clock_id: uuid.UUID
+    kind: str
+    reason: str
+    started_at: datetime
+    ended_at: datetime | None
+    excluded_days: int | None
+    due_before: datetime
+    due_after: datetime | None
+
+
 class DecisionIn(Strict):
     """The regulator's decision on a complaint."""
 
@@ -74,6 +101,12 @@ class CaseOut(Out):
     decided_at: datetime | None
     published_at: datetime | None
     holds_suspension: bool
+    holds_contract_lock: bool
+    papers_due_at: datetime | None
+    papers_sent_at: datetime | None
+    reply_due_at: datetime | None
+    reply: str | None
+    replied_at: datetime | None
 
 
 class DecisionOut(Out):

@@ -70,7 +70,7 @@ class ClockController(Controller):
         principal: Principal,
         tender: uuid.UUID | None = None,
         clock_state: Annotated[
-            Literal["running", "yellow", "red", "met", "cancelled"] | None, Parameter(query="state")
+            Literal["running", "yellow", "red", "paused", "met", "cancelled"] | None, Parameter(query="state")
         ] = None,
     ) -> list[ClockOut]:
         """Regulators: every clock; others: clocks their organization must meet."""

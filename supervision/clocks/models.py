@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import NOW_SQL, Base, IdMixin
 
-CLOCK_STATES = ("running", "yellow", "red", "met", "cancelled")
+CLOCK_STATES = ("running", "yellow", "red", "paused", "met", "cancelled")
 COLOURS = ("yellow", "red")
 
 
@@ -59,3 +59,24 @@ class ClockCard(IdMixin, Base):
     subject_id: Mapped[uuid.UUID] = mapped_column()
     due_at: Mapped[datetime] = mapped_column()
     raised_at: Mapped[datetime] = mapped_column(server_default=text(NOW_SQL), index=True)
+
+
+class ClockPause(IdMixin, Base):
+    """Time excluded from a period (条例 Art 62; 94号令 Art 27): testing, appraisal, expert review, supplementing."""
+
+    __tablename__ = "supervision_clock_pauses"
+    __table_args__ = (
+        CheckConstraint("ended_at is null or ended_at >= started_at", name="times_ordered"),
+        Index("uq_supervision_clock_pauses_open", "clock_id", unique=True, postgresql_where=text("ended_at is null")),
+    )
+
+    clock_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("supervision_clocks.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column()
+    started_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    ended_at: Mapped[datetime | None] = mapped_column()
+    ended_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    excluded_days: Mapped[int | None] = mapped_column()
+    due_before: Mapped[datetime] = mapped_column()
+    due_after: Mapped[datetime | None] = mapped_column()

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,10 +14,10 @@ from core.db import db_now
 from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.journal import record_event
-from supervision.clocks.models import ClockCard, StatutoryClock
+from supervision.clocks.models import ClockCard, ClockPause, StatutoryClock
 from supervision.clocks.periods import Period, day_bounds, yellow_at
 
-OPEN_STATES = ("running", "yellow", "red")
+OPEN_STATES = ("running", "yellow", "red", "paused")
 
 
 async def start_clock(
@@ -67,6 +67,12 @@ async def settle_clocks(
     for clock in clocks:
         clock.state = state
         clock.ended_at = now
+    if clocks:
+        await session.execute(
+            update(ClockPause)
+            .where(ClockPause.clock_id.in_([c.id for c in clocks]), ClockPause.ended_at.is_(None))
+            .values(ended_at=now, due_after=ClockPause.due_before)
+        )
     await session.flush()
     return clocks
 

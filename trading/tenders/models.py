@@ -7,7 +7,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -149,3 +160,25 @@ class TenderNotice(IdMixin, Base):
     published_at: Mapped[datetime] = mapped_column(index=True)
     amendment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tender_amendments.id"))
     content: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class ContractHold(IdMixin, Base):
+    """A hold on signing the tender's contracts set by supervision for one case (rule 66); open while not lifted."""
+
+    __tablename__ = "tender_contract_holds"
+    __table_args__ = (
+        Index(
+            "uq_tender_contract_holds_open",
+            "tender_id",
+            "case_id",
+            unique=True,
+            postgresql_where=text("lifted_at is null"),
+        ),
+    )
+
+    tender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenders.id"), index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column()
+    rule: Mapped[int] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[datetime] = mapped_column(server_default=text(NOW_SQL))
+    lifted_at: Mapped[datetime | None] = mapped_column()

@@ -23,7 +23,7 @@ from supervision.cases import rules
 from supervision.cases.errors import PrerequisiteMissing
 from supervision.cases.models import Case
 from supervision.cases.schemas import CaseIn
-from supervision.cases.services.suspension import hold_suspension
+from supervision.cases.services.suspension import hold_contract, hold_suspension
 from supervision.cases.states import ANSWERABLE, CaseKind, CaseStatus, Matter
 from supervision.clocks.periods import period_end
 from supervision.clocks.services import start_clock
@@ -125,6 +125,8 @@ async def file_case(session: AsyncSession, settings: Settings, principal: Princi
     if rules.suspends_on_filing(data.kind, data.matter):
         rule = 7 if data.matter is Matter.DOCUMENTS else 56
         await hold_suspension(session, case, rule=rule, reason="objection pending answer", actor=principal.actor)
+    if rules.locks_contract_on_filing(data.kind):
+        await hold_contract(session, case, rule=66, reason="challenge pending answer", actor=principal.actor)
     return case
 
 

@@ -16,7 +16,13 @@ from core.settings import Settings
 from supervision.cases import rules
 from supervision.cases.models import Case
 from supervision.cases.services.access import ensure_handling_regulator, ensure_respondent, locked_case
-from supervision.cases.services.suspension import hold_suspension, release_suspension, start_suspension_clock
+from supervision.cases.services.suspension import (
+    hold_contract,
+    hold_suspension,
+    release_contract,
+    release_suspension,
+    start_suspension_clock,
+)
 from supervision.cases.states import ANSWERABLE, CaseKind, CaseStatus, Matter, Outcome, transition
 from supervision.clocks.periods import period_end
 from supervision.clocks.services import settle_clocks, start_clock
@@ -30,6 +36,13 @@ def _rule_of(case: Case, legal_basis: str) -> int:
     if case.kind == CaseKind.COMPLAINT:
         return 64 if legal_basis == rules.TENDERING else 67
     return rules.answer_period(CaseKind(case.kind), Matter(case.matter)).rule
+
+
+async def _close_clocks(session: AsyncSession, case: Case) -> None:
+    """On a decision or rejection: papers never sent and a reply never filed are cancelled, not met; the rest met."""
+    for purpose in ("papers", "reply"):
+        await settle_clocks(session, case.id, purpose, state="cancelled")
+    await settle_clocks(session, case.id)
 
 
 async def _record(session: AsyncSession, principal: Principal, case: Case, event: str, **facts: Any) -> None:
@@ -51,6 +64,7 @@ async def answer_case(session: AsyncSession, principal: Principal, case_id: uuid
     await release_suspension(
         session, case, rule=_rule_of(case, tender.legal_basis), reason="objection answered", actor=principal.actor
     )
+    await release_contract(session, case, reason=f"{case.kind} answered", actor=principal.actor)
     await _record(session, principal, case, "case.answered", answered_at=case.answered_at.isoformat())
     return case
 
@@ -78,14 +92,35 @@ async def accept_complaint(session: AsyncSession, settings: Settings, principal:
             tender_id=tender.id,
             started_at=now,
         )
+    else:
+        await _start_papers_clock(session, settings, case, tender.id)
     await _record(
         session,
         principal,
         case,
         "case.accepted",
         decision_due_at=case.decision_due_at.isoformat() if case.decision_due_at else None,
+        papers_due_at=case.papers_due_at.isoformat() if case.papers_due_at else None,
     )
     return case
+
+
+async def _start_papers_clock(session: AsyncSession, settings: Settings, case: Case, tender_id: uuid.UUID) -> None:
+    """Rule 67: the copy of the complaint goes to the parties within 8 工作日 of its receipt."""
+    snapshot = await load_snapshot(session, settings.unknown_holiday_year)
+    period = rules.PROCUREMENT_PAPERS
+    case.papers_due_at = period_end(case.filed_at, period, snapshot)
+    await start_clock(
+        session,
+        subject_type="case",
+        subject_id=case.id,
+        purpose="papers",
+        period=period,
+        due_at=case.papers_due_at,
+        responsible_org_id=case.respondent_org_id,
+        tender_id=tender_id,
+        started_at=case.filed_at,
+    )
 
 
 async def reject_complaint(session: AsyncSession, principal: Principal, case_id: uuid.UUID, reason: str) -> Case:
@@ -94,10 +129,11 @@ async def reject_complaint(session: AsyncSession, principal: Principal, case_id:
     ensure_handling_regulator(principal, case)
     _step(case, CaseStatus.REJECTED)
     case.rejection_reason = reason
-    await settle_clocks(session, case.id)
+    await _close_clocks(session, case)
     await release_suspension(
         session, case, rule=_rule_of(case, tender.legal_basis), reason="complaint rejected", actor=principal.actor
     )
+    await release_contract(session, case, reason="complaint rejected", actor=principal.actor)
     await _record(session, principal, case, "case.rejected", reason=reason)
     return case
 
@@ -132,6 +168,31 @@ async def lift_case_suspension(session: AsyncSession, principal: Principal, case
     return case
 
 
+async def order_contract_hold(session: AsyncSession, principal: Principal, case_id: uuid.UUID, reason: str) -> Case:
+    """Rules 64 and 67: the regulator stops contract signing (not the whole tender) until it decides the complaint."""
+    case, tender = await locked_case(session, principal, case_id)
+    ensure_handling_regulator(principal, case)
+    if case.status not in (CaseStatus.FILED, CaseStatus.ACCEPTED):
+        raise Conflict(f"a {case.status} complaint cannot hold contract signing")
+    if case.holds_contract_lock:
+        raise Conflict("this complaint already holds contract signing")
+    rule = _rule_of(case, tender.legal_basis)
+    await hold_contract(session, case, rule=rule, reason=reason, actor=principal.actor)
+    await _record(session, principal, case, "case.contract_hold_ordered", rule=rule, reason=reason)
+    return case
+
+
+async def release_contract_hold(session: AsyncSession, principal: Principal, case_id: uuid.UUID, reason: str) -> Case:
+    """The regulator lets contract signing resume before deciding the complaint."""
+    case, _ = await locked_case(session, principal, case_id)
+    ensure_handling_regulator(principal, case)
+    if not case.holds_contract_lock:
+        raise Conflict("this complaint holds no contract hold")
+    await release_contract(session, case, reason=reason, actor=principal.actor)
+    await _record(session, principal, case, "case.contract_hold_released", reason=reason)
+    return case
+
+
 async def decide_complaint(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, outcome: Outcome, decision: str
 ) -> Case:
@@ -145,10 +206,11 @@ async def decide_complaint(
     case.decided_at = now
     case.decided_by = principal.user_id
     case.published_at = now
-    await settle_clocks(session, case.id)
+    await _close_clocks(session, case)
     await release_suspension(
         session, case, rule=_rule_of(case, tender.legal_basis), reason="complaint decided", actor=principal.actor
     )
+    await release_contract(session, case, reason="complaint decided", actor=principal.actor)
     await _record(
         session, principal, case, "case.decided", outcome=outcome.value, decision=decision, published_at=now.isoformat()
     )
@@ -166,5 +228,6 @@ async def withdraw_case(session: AsyncSession, principal: Principal, case_id: uu
     await release_suspension(
         session, case, rule=_rule_of(case, tender.legal_basis), reason="case withdrawn", actor=principal.actor
     )
+    await release_contract(session, case, reason="case withdrawn", actor=principal.actor)
     await _record(session, principal, case, "case.withdrawn")
     return case

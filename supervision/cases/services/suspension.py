@@ -1,4 +1,4 @@
-"""Cases hold the tender's suspension lock through trading's service; the lock lifts when no case holds it."""
+"""Cases hold the tender's suspension lock and contract hold through trading's services; each lifts per case."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from supervision.cases.models import Case
 from supervision.clocks.periods import period_end
 from supervision.clocks.services import settle_clocks, start_clock
 from trading.tenders.models import Tender
+from trading.tenders.services.contract_hold import hold_contract_signing, lift_contract_hold
 from trading.tenders.services.suspension import lift_suspension, suspend_tender
 
 
@@ -56,3 +57,19 @@ async def release_suspension(session: AsyncSession, case: Case, *, rule: int, re
     )
     if not others:
         await lift_suspension(session, case.tender_id, rule=rule, reason=reason, actor=actor, case_id=case.id)
+
+
+async def hold_contract(session: AsyncSession, case: Case, *, rule: int, reason: str, actor: Actor) -> None:
+    """Rule 66: no contract on the tender may be signed while this case is open."""
+    await hold_contract_signing(session, case.tender_id, case_id=case.id, rule=rule, reason=reason, actor=actor)
+    case.holds_contract_lock = True
+    await session.flush()
+
+
+async def release_contract(session: AsyncSession, case: Case, *, reason: str, actor: Actor) -> None:
+    """Drop this case's contract hold; holds of other open cases stay."""
+    if not case.holds_contract_lock:
+        return
+    case.holds_contract_lock = False
+    await lift_contract_hold(session, case.tender_id, case_id=case.id, reason=reason, actor=actor)
+    await session.flush()
