@@ -16,7 +16,7 @@ from core.identity.roles import Role
 from core.web import UnitOfWork, principal_dependency, requires
 from evaluation.report import services as report_services
 from evaluation.report.models import EvaluationReport
-from evaluation.scoring import services
+from evaluation.scoring import clarifications, services, votes
 from evaluation.scoring.models import Clarification
 from evaluation.scoring.schemas import (
     BidOut,
@@ -139,7 +139,7 @@ class EvaluationController(Controller):
     async def vote(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID, data: VoteIn) -> dict[str, bool]:
         """Extended once more than 1/3 of the members ask."""
         async with uow() as session:
-            evaluation = await services.vote_extension(session, principal, tender_id, data.reason)
+            evaluation = await votes.vote_extension(session, principal, tender_id, data.reason)
             return {"extended": evaluation.extended}
 
     @post("/clarifications", guards=[EXPERT], status_code=201, summary="Ask a low bid to explain (rule 49)")
@@ -149,7 +149,7 @@ class EvaluationController(Controller):
         """Only for an abnormally low bid; the bidder replies with a signed statement by the deadline."""
         async with uow() as session:
             return clarification_out(
-                await services.request_clarification(
+                await clarifications.request_clarification(
                     session,
                     principal,
                     tender_id,
@@ -217,7 +217,7 @@ class ClarificationController(Controller):
     async def mine(self, uow: UnitOfWork, principal: Principal) -> list[ClarificationOut]:
         """Open and closed requests."""
         async with uow.read() as session:
-            return [clarification_out(c) for c in await services.my_clarifications(session, principal)]
+            return [clarification_out(c) for c in await clarifications.my_clarifications(session, principal)]
 
     @post("/{clarification_id:uuid}/reply", status_code=200, summary="Reply with a signed explanation")
     async def reply(
@@ -231,7 +231,7 @@ class ClarificationController(Controller):
         """Accepted only before the deadline on the database clock."""
         async with uow() as session:
             return clarification_out(
-                await services.reply_clarification(
+                await clarifications.reply_clarification(
                     session, principal, clarification_id, data.statement, _roots(request)
                 )
             )
