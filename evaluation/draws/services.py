@@ -60,11 +60,18 @@ async def _parties(session: AsyncSession, tender: Tender) -> dict[str, str]:
     return {o.credit_code: ("tenderee" if o.id == tender.tenderee_id else "bidder") for o in orgs}
 
 
+async def _agency_code(session: AsyncSession, tender: Tender) -> str | None:
+    """The credit code of the tender's agency: its staff may not evaluate its own project (rule 38)."""
+    agency = await session.get(Organization, tender.agency_id)
+    return agency.credit_code if agency else None
+
+
 async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[Candidate], list[dict[str, Any]]]:
-    """The pool after rule 35 and the rule-37 conflict checks; returns the eligible and the excluded with reasons."""
+    """The pool after rule 35, 37 and 38 checks; returns the eligible and the excluded with reasons."""
     now = await db_now(session)
     today = local_day(now)
     parties = await _parties(session, tender)
+    agency_code = await _agency_code(session, tender)
     seated = set(
         (
             await session.scalars(
@@ -83,6 +90,8 @@ async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[
         lapsed = p.status == ExpertStatus.SUSPENDED and p.suspended_until is not None and p.suspended_until <= now
         if p.status != ExpertStatus.ACTIVE and not lapsed:
             reasons.append(p.status)
+        if agency_code is not None and p.employer_credit_code == agency_code:
+            reasons.append("rule 38: staff of the tender's agency")
         if p.user_id is None:
             reasons.append("no platform account for remote evaluation")
         if tender.category == "works" and not qualifies_for_works(p.title_level, p.practice_since, today):
@@ -181,7 +190,9 @@ async def request_draw(
     for seat, user_id in enumerate(representatives, start=sum(requested.values()) + 1):
         user = await session.get(User, user_id)
         if user is None or user.organization_id != tender.tenderee_id or Role.TENDEREE.value not in user.roles:
-            raise RuleViolation(38, "a representative must be a user of the tenderee itself")
+            raise RuleViolation(38, "a representative must be a user of the tenderee itself (never agency staff)")
+        if representatives.count(user_id) > 1:
+            raise RuleViolation(38, "a representative holds one seat")
         session.add(
             PanelMember(
                 tender_id=tender.id,

@@ -20,10 +20,13 @@ from evaluation.scoring import clarifications, services, votes
 from evaluation.scoring.models import Clarification
 from evaluation.scoring.schemas import (
     BidOut,
+    ChairVoteIn,
     ClarificationIn,
     ClarificationOut,
     EntryIn,
+    EvaluationOut,
     RefusalIn,
+    RejectionVoteIn,
     ReplyIn,
     ReportOut,
     ReviewIn,
@@ -34,6 +37,7 @@ from evaluation.scoring.schemas import (
 )
 
 EXPERT = requires(Role.EXPERT, Role.TENDEREE)
+WATCHERS = requires(Role.EXPERT, Role.TENDEREE, Role.AGENCY, Role.REGULATOR, Role.OPERATOR)
 
 
 def _roots(request: Request[Any, Any, Any]) -> list[Any]:
@@ -141,6 +145,45 @@ class EvaluationController(Controller):
         async with uow() as session:
             evaluation = await votes.vote_extension(session, principal, tender_id, data.reason)
             return {"extended": evaluation.extended}
+
+    @get(
+        "/", guards=[requires(Role.EXPERT, Role.TENDEREE, Role.AGENCY, Role.REGULATOR, Role.OPERATOR)], summary="State"
+    )
+    async def state(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID) -> EvaluationOut:
+        """Status, chair and rule-52 decisions: seated members, the tender's parties, regulators."""
+        async with uow.read() as session:
+            evaluation = await votes.evaluation_state(session, principal, tender_id)
+            chair = await services.seat_number(session, evaluation.chair_member_id)
+            return EvaluationOut(
+                tender_id=evaluation.tender_id,
+                status=evaluation.status,
+                extended=evaluation.extended,
+                chair_seat=chair,
+                decisions=evaluation.decisions,
+            )
+
+    @post("/chair-votes", guards=[EXPERT], status_code=201, summary="Elect the chair (rule 38)")
+    async def chair(
+        self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID, data: ChairVoteIn
+    ) -> dict[str, bool]:
+        """Elected by a majority of the seated members; never the purchaser's representative (采购)."""
+        async with uow() as session:
+            evaluation = await votes.vote_chair(session, principal, tender_id, data.seat)
+            return {"elected": evaluation.chair_member_id is not None}
+
+    @post("/rejection-votes", guards=[EXPERT], status_code=201, summary="Vote on rejecting all bids (rule 52)")
+    async def reject_all(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        principal: Principal,
+        tender_id: uuid.UUID,
+        data: RejectionVoteIn,
+    ) -> dict[str, Any]:
+        """工程, 1 or 2 valid bids: each member signs a vote; the majority's decision is recorded."""
+        async with uow() as session:
+            evaluation = await votes.vote_reject_all(session, principal, tender_id, data.statement, _roots(request))
+            return {"decisions": evaluation.decisions}
 
     @post("/clarifications", guards=[EXPERT], status_code=201, summary="Ask a low bid to explain (rule 49)")
     async def clarify(

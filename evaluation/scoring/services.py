@@ -277,3 +277,9 @@ async def void_scores(session: AsyncSession, member_id: uuid.UUID) -> int:
         .values(status=SheetStatus.VOID.value)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def seat_number(session: AsyncSession, member_id: uuid.UUID | None) -> int | None:
+    """The seat number of a committee member, or None."""
+    member = await session.get(PanelMember, member_id) if member_id else None
+    return member.seat if member else None
