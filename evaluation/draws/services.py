@@ -181,18 +181,21 @@ async def request_draw(
     ensure_not_suspended(tender)
     if TenderStatus(tender.status) not in DRAWABLE:
         raise InvalidInput(f"experts are drawn after the bid deadline; this tender is {tender.status}")
-    if await session.scalar(select(Draw.id).where(Draw.tender_id == tender.id).limit(1)):
-        raise InvalidInput("this tender's committee has been drawn; replacements follow declines and recusals")
     unknown = [s for s in requested if s not in SPECIALTIES]
     if unknown or any(c < 1 for c in requested.values()):
         raise InvalidInput(f"specialties: unknown codes {unknown} or counts below 1 (known: {sorted(SPECIALTIES)})")
     committee_composition(tender.committee_size, sum(requested.values()), len(representatives))
-    for seat, user_id in enumerate(representatives, start=sum(requested.values()) + 1):
+    if len(set(representatives)) != len(representatives):
+        raise RuleViolation(38, "a representative holds one seat")
+    users = []
+    for user_id in representatives:
         user = await session.get(User, user_id)
         if user is None or user.organization_id != tender.tenderee_id or Role.TENDEREE.value not in user.roles:
             raise RuleViolation(38, "a representative must be a user of the tenderee itself (never agency staff)")
-        if representatives.count(user_id) > 1:
-            raise RuleViolation(38, "a representative holds one seat")
+        users.append(user)
+    if await session.scalar(select(Draw.id).where(Draw.tender_id == tender.id).limit(1)):
+        raise InvalidInput("this tender's committee has been drawn; replacements follow declines and recusals")
+    for seat, user in enumerate(users, start=sum(requested.values()) + 1):
         session.add(
             PanelMember(
                 tender_id=tender.id,

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import shutil
 import subprocess
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import chronograph
 from signing.pades import sign_pdf_async
 from supervision.ledger.worker import checkpoint_now
-from tests.integration.evaluation.helpers import HEADER, Expert, certified, csv_row, make_expert_users
+from tests.integration.evaluation.helpers import (
+    HEADER,
+    Expert,
+    certified,
+    csv_row,
+    make_expert_users,
+    simulate_opening,
+)
+from tests.integration.trading.tender_helpers import clock_at
 from tests.support.api import auth
+from trading.tenders.models import Tender
 
 
 async def import_pool(
@@ -150,3 +162,67 @@ def pdfsig_valid(pdf: bytes, tmp_path: Path, count: int) -> str:
     output = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
     assert output.count("Signature is Valid.") == count, output
     return output
+
+
+@dataclass
+class Committee:
+    """A tender under evaluation with its seated committee, the pool and the bidders' organization ids."""
+
+    tender_id: str
+    pool: dict[str, str]
+    everyone: dict[str, Expert]
+    members: dict[str, Expert]
+    bidders: dict[str, str]
+    draw: dict[str, Any]
+
+
+async def org_code(client: httpx.AsyncClient, name: str) -> str:
+    """A demo organization's credit code."""
+    orgs = (await client.get("/api/organizations", headers=await auth(client, "operator"))).json()
+    code: str = next(o for o in orgs if o["name"] == name)["credit_code"]
+    return code
+
+
+async def user_id(client: httpx.AsyncClient, username: str) -> str:
+    """A demo user's id."""
+    me = (await client.get("/api/auth/me", headers=await auth(client, username))).json()
+    found: str = me["user_id"]
+    return found
+
+
+async def make_procurement(sessions: async_sessionmaker[AsyncSession], tender_id: str) -> None:
+    """Turn the demo 工程 tender into a 政府采购 goods tender (rule 38 and 52 differ by legal basis)."""
+    async with sessions() as session, session.begin():
+        tender = await session.get(Tender, uuid.UUID(tender_id))
+        assert tender is not None
+        tender.legal_basis = "procurement_law"
+        tender.category = "goods"
+
+
+async def form_committee(
+    client: httpx.AsyncClient,
+    app: Litestar,
+    sessions: async_sessionmaker[AsyncSession],
+    shift_clock: Any,
+    prices: dict[str, str],
+    *,
+    pool_size: int = 7,
+    overrides: dict[int, dict[str, str]] | None = None,
+    representatives: list[str] | None = None,
+    reserves: int = 2,
+    procurement: bool = False,
+) -> Committee:
+    """Pool, a (simulated) opening at the deadline, a draw seeded by a checkpoint, every drawn expert seated."""
+    tender = next(t for t in (await client.get("/api/tenders")).json() if t["status"] == "published")
+    tender_id = tender["id"]
+    pool = await import_pool(client, sessions, pool_size, overrides)
+    if procurement:
+        await make_procurement(sessions, tender_id)
+    await clock_at(sessions, shift_clock, datetime.fromisoformat(tender["bid_deadline"]) + timedelta(hours=1))
+    bidders = await simulate_opening(sessions, tender_id, prices)
+    reps = representatives or []
+    drawn = await run_draw(client, app, sessions, tender_id, 5 - len(reps), reserves=reserves, representatives=reps)
+    everyone = await certify_all(client, list(pool))
+    members = await seat_drawn(client, tender_id, everyone)
+    assert len(members) == 5 - len(reps)
+    return Committee(tender_id, pool, everyone, members, bidders, drawn)
