@@ -79,6 +79,13 @@ async def test_rule_38_agency_staff_representatives_and_the_chair(
     assert sorted(seats.values()) == [1, 2, 3, 4, 5]
     await review_and_score(client, tid, members, committee.bidders)
 
+    payload = {"type": "sunbid.evaluation.reject_all_vote", "tender": tid, "lot": 1, "reject_all": True}
+    no_vote = await client.post(
+        f"/api/evaluations/{tid}/rejection-votes",
+        headers=rep.headers,
+        json={"statement": sign_statement(payload, rep.key, rep.certificate).to_json()},
+    )
+    assert_problem(no_vote, 422, "rule 52", "采购")
     early = await client.post(f"/api/evaluations/{tid}/report", headers=rep.headers)
     assert_problem(early, 422, "rule 38", "chair")
     for_rep = await client.post(f"/api/evaluations/{tid}/chair-votes", headers=rep.headers, json={"seat": 5})

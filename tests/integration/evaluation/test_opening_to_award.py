@@ -133,6 +133,9 @@ async def test_real_opening_to_signed_report_and_candidates(
         refused = await _cli("evaluation", "sign-report", "-u", outsider, *common)
         assert refused.exit_code == 1, refused.output
         assert "404" in refused.output
+        no_wallet = await _cli("evaluation", "sign-report", "-u", "expert1", *common)
+        assert no_wallet.exit_code == 1, no_wallet.output
+        assert "sunbid keys init" in no_wallet.output
         done = await _cli("evaluation", "sign-report", "-u", cli_signer, *common, "--dissent", "技术分偏高，保留意见")
         assert done.exit_code == 0, done.output
         assert "report status signed" in done.output
