@@ -69,8 +69,10 @@ async def leave_seat(
         session.add(DrawExclusion(tender_id=member.tender_id, expert_id=member.expert_id, reason=status.value))
     await session.flush()
     from evaluation.scoring.services import void_scores
+    from evaluation.scoring.votes import vacate_chair
 
     voided = await void_scores(session, member.id)
+    await vacate_chair(session, member)
     await record_event(
         session,
         f"evaluation.seat_{status.value}",

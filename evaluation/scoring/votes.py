@@ -6,7 +6,7 @@ import hashlib
 import uuid
 
 from cryptography import x509
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import db_now
@@ -74,9 +74,15 @@ async def _seated(session: AsyncSession, tender_id: uuid.UUID) -> list[PanelMemb
 
 
 async def _ballot(
-    session: AsyncSession, tender_id: uuid.UUID, member: PanelMember, kind: str, choice: str, **extra: str | None
+    session: AsyncSession,
+    tender_id: uuid.UUID,
+    member: PanelMember,
+    seated: list[PanelMember],
+    kind: str,
+    choice: str,
+    **extra: str | None,
 ) -> dict[str, int]:
-    """Store one member's vote on `kind` (once only); returns the count per choice so far."""
+    """Store one member's vote on `kind` (once only); returns the count per choice among the seated members."""
     if await session.scalar(
         select(CommitteeVote.id).where(CommitteeVote.member_id == member.id, CommitteeVote.kind == kind)
     ):
@@ -85,7 +91,11 @@ async def _ballot(
     await session.flush()
     rows = await session.execute(
         select(CommitteeVote.choice, func.count())
-        .where(CommitteeVote.tender_id == tender_id, CommitteeVote.kind == kind)
+        .where(
+            CommitteeVote.tender_id == tender_id,
+            CommitteeVote.kind == kind,
+            CommitteeVote.member_id.in_([m.id for m in seated]),
+        )
         .group_by(CommitteeVote.choice)
     )
     return {str(choice): int(count) for choice, count in rows.all()}
@@ -103,7 +113,7 @@ async def vote_chair(session: AsyncSession, principal: Principal, tender_id: uui
         raise InvalidInput(f"seat {seat} holds no seated member", field="seat")
     if candidate.kind == "tenderee_rep" and tender.legal_basis == "procurement_law":
         raise RuleViolation(38, "the purchaser's representative cannot chair the committee (87号令 Art 45)")
-    counts = await _ballot(session, tender_id, member, "chair", str(seat))
+    counts = await _ballot(session, tender_id, member, seated, "chair", str(seat))
     await record_event(
         session,
         "evaluation.chair_vote",
@@ -149,7 +159,7 @@ async def vote_reject_all(
         raise Conflict(f"the committee has decided on lot {lot}")
     choice = "reject" if reject else "continue"
     digest = hashlib.sha256(statement.encode()).hexdigest()
-    counts = await _ballot(session, tender_id, member, f"reject_all:{lot}", choice, statement=statement)
+    counts = await _ballot(session, tender_id, member, seated, f"reject_all:{lot}", choice, statement=statement)
     await record_event(
         session,
         "evaluation.rejection_vote",
@@ -187,3 +197,22 @@ async def evaluation_state(session: AsyncSession, principal: Principal, tender_i
     if evaluation is None:
         raise NotFound(f"tender {tender_id} is not under evaluation")
     return evaluation
+
+
+async def vacate_chair(session: AsyncSession, member: PanelMember) -> None:
+    """Rule 40 meets rule 38: a chair who leaves the committee leaves the chair; the members elect again."""
+    evaluation = await session.scalar(
+        select(Evaluation).where(Evaluation.tender_id == member.tender_id).with_for_update()
+    )
+    if evaluation is None or evaluation.chair_member_id != member.id:
+        return
+    evaluation.chair_member_id = None
+    await session.execute(
+        delete(CommitteeVote).where(CommitteeVote.tender_id == member.tender_id, CommitteeVote.kind == "chair")
+    )
+    await record_event(
+        session,
+        "evaluation.chair_vacated",
+        {"tender": str(member.tender_id), "seat": member.seat},
+        subject_id=member.id,
+    )

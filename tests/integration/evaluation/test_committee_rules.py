@@ -18,6 +18,7 @@ from tests.integration.evaluation.panel import (
     form_committee,
     org_code,
     review_and_score,
+    seat,
     sign_report,
     user_id,
 )
@@ -103,10 +104,30 @@ async def test_rule_38_agency_staff_representatives_and_the_chair(
     assert_problem(again, 409, "elected")
     state = await client.get(f"/api/evaluations/{tid}", headers=agency)
     assert state.json()["chair_seat"] == chosen, state.text
+
+    chair = members.pop(experts[0])
+    left = await client.post(
+        f"/api/evaluations/{tid}/enter", headers=chair.headers, json={"no_conflict": False, "declaration": "回避"}
+    )
+    assert left.json()["status"] == "recused", left.text
+    assert (await client.get(f"/api/evaluations/{tid}", headers=agency)).json()["chair_seat"] is None
+    assert [e["seat"] for e in await _events(sessions, "evaluation.chair_vacated")] == [chosen]
+    reserve = {u: e for u, e in committee.everyone.items() if u not in committee.members and await seat(client, tid, e)}
+    assert len(reserve) == 1
+    await review_and_score(client, tid, reserve, committee.bidders)
+    members.update(reserve)
+    still_early = await client.post(f"/api/evaluations/{tid}/report", headers=rep.headers)
+    assert_problem(still_early, 422, "rule 38", "chair")
+    second = seats[experts[1]]
+    for n, name in enumerate([experts[1], experts[2], *reserve]):
+        vote = await client.post(
+            f"/api/evaluations/{tid}/chair-votes", headers=members[name].headers, json={"seat": second}
+        )
+        assert vote.json()["elected"] is (n == 2), vote.text
     report = await client.post(f"/api/evaluations/{tid}/report", headers=rep.headers)
     assert report.status_code == 201, report.text
-    assert report.json()["results"]["chair_seat"] == chosen
-    assert [e["seat"] for e in await _events(sessions, "evaluation.chair_elected")] == [chosen]
+    assert report.json()["results"]["chair_seat"] == second
+    assert [e["seat"] for e in await _events(sessions, "evaluation.chair_elected")] == [chosen, second]
 
 
 def _vote(member: Expert, tender_id: str, reject: bool, lot: int = 1) -> dict[str, str]:
