@@ -9,7 +9,7 @@ from core import chronograph
 from core.journal import subscribe, subscribers
 from evaluation.award.services import award_clocks
 from evaluation.draws.services import complete_due_draws
-from evaluation.scoring.services import lapse_clarifications
+from evaluation.scoring.clarifications import lapse_clarifications
 from sunbid.opening_wiring import wire_opening
 from supervision.clocks.services import raise_due_cards
 from supervision.signals.services import OPENED_EVENT, on_bid_opened

@@ -11,7 +11,7 @@ from litestar.di import Provide
 from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.web import UnitOfWork, principal_dependency, requires, signed_in
-from evaluation.draws import services
+from evaluation.draws import seats, services
 from evaluation.draws.models import Draw
 from evaluation.draws.schemas import DrawIn, DrawOut, LeaveIn, SeatOut
 from evaluation.draws.states import SeatStatus
@@ -91,14 +91,14 @@ class DrawController(Controller):
                     specialty=m.specialty,
                     status=m.status,
                 )
-                for m, t in await services.my_seats(session, principal)
+                for m, t in await seats.my_seats(session, principal)
             ]
 
     @post("/seats/{member_id:uuid}/accept", guards=[requires(Role.EXPERT)], status_code=200, summary="Accept")
     async def accept(self, uow: UnitOfWork, principal: Principal, member_id: uuid.UUID) -> dict[str, str]:
         """Confirm attendance."""
         async with uow() as session:
-            member = await services.accept_seat(session, principal, member_id)
+            member = await seats.accept_seat(session, principal, member_id)
             return {"id": str(member.id), "status": member.status}
 
     @post("/seats/{member_id:uuid}/decline", guards=[requires(Role.EXPERT)], status_code=200, summary="Decline")
@@ -107,5 +107,5 @@ class DrawController(Controller):
     ) -> dict[str, str]:
         """The seat is refilled from the reserve list, or by a new round drawn the same way (rule 40)."""
         async with uow() as session:
-            member = await services.leave_seat(session, principal, member_id, SeatStatus.DECLINED, data.reason)
+            member = await seats.leave_seat(session, principal, member_id, SeatStatus.DECLINED, data.reason)
             return {"id": str(member.id), "status": member.status}

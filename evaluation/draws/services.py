@@ -1,4 +1,4 @@
-"""The draw (rules 33-40): commit to the eligible list, seed from the next ledger checkpoint, seat and replace.
+"""The draw (rules 33-39): commit to the eligible list, seed from the next ledger checkpoint, seat the drawn.
 
 Nobody can steer the draw: the eligible list is fixed and committed in the journal (hence the ledger) before the
 seed exists, and the seed is the root hash of the first checkpoint that covers that commitment.
@@ -21,12 +21,12 @@ from core.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from core.identity.models import Organization, User
 from core.identity.principal import Principal
 from core.identity.roles import OrgType, Role
-from core.journal import SYSTEM, Actor, JournalEvent, record_event
+from core.journal import Actor, JournalEvent, record_event
 from core.ledger_view import first_checkpoint_covering
 from evaluation.draws.errors import SeedNotYetAvailable
 from evaluation.draws.models import Draw, DrawExclusion, PanelMember
 from evaluation.draws.selection import ALGORITHM, Candidate, draw, eligible_digest, outcome_json
-from evaluation.draws.states import ACTIVE, DrawStatus, SeatStatus, transition
+from evaluation.draws.states import ACTIVE, DrawStatus, SeatStatus
 from evaluation.experts.models import ExpertProfile
 from evaluation.experts.rules import SPECIALTIES, ConflictInput, conflicts, qualifies_for_works
 from evaluation.experts.states import ExpertStatus
@@ -60,11 +60,18 @@ async def _parties(session: AsyncSession, tender: Tender) -> dict[str, str]:
     return {o.credit_code: ("tenderee" if o.id == tender.tenderee_id else "bidder") for o in orgs}
 
 
+async def _agency_code(session: AsyncSession, tender: Tender) -> str | None:
+    """The credit code of the tender's agency: its staff may not evaluate its own project (rule 38)."""
+    agency = await session.get(Organization, tender.agency_id)
+    return agency.credit_code if agency else None
+
+
 async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[Candidate], list[dict[str, Any]]]:
-    """The pool after rule 35 and the rule-37 conflict checks; returns the eligible and the excluded with reasons."""
+    """The pool after rule 35, 37 and 38 checks; returns the eligible and the excluded with reasons."""
     now = await db_now(session)
     today = local_day(now)
     parties = await _parties(session, tender)
+    agency_code = await _agency_code(session, tender)
     seated = set(
         (
             await session.scalars(
@@ -83,6 +90,8 @@ async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[
         lapsed = p.status == ExpertStatus.SUSPENDED and p.suspended_until is not None and p.suspended_until <= now
         if p.status != ExpertStatus.ACTIVE and not lapsed:
             reasons.append(p.status)
+        if agency_code is not None and p.employer_credit_code == agency_code:
+            reasons.append("rule 38: staff of the tender's agency")
         if p.user_id is None:
             reasons.append("no platform account for remote evaluation")
         if tender.category == "works" and not qualifies_for_works(p.title_level, p.practice_since, today):
@@ -101,7 +110,7 @@ async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[
     return eligible, excluded
 
 
-async def _commit(
+async def commit_round(
     session: AsyncSession,
     tender: Tender,
     requested: dict[str, int],
@@ -110,6 +119,7 @@ async def _commit(
     actor: Actor,
     by: uuid.UUID,
 ) -> Draw:
+    """Fix and commit the eligible list of one round (its seed is the next checkpoint's root); 422 if too few."""
     eligible, excluded = await eligible_experts(session, tender)
     for specialty, count in requested.items():
         available = sum(1 for c in eligible if specialty in c.specialties)
@@ -171,16 +181,21 @@ async def request_draw(
     ensure_not_suspended(tender)
     if TenderStatus(tender.status) not in DRAWABLE:
         raise InvalidInput(f"experts are drawn after the bid deadline; this tender is {tender.status}")
-    if await session.scalar(select(Draw.id).where(Draw.tender_id == tender.id).limit(1)):
-        raise InvalidInput("this tender's committee has been drawn; replacements follow declines and recusals")
     unknown = [s for s in requested if s not in SPECIALTIES]
     if unknown or any(c < 1 for c in requested.values()):
         raise InvalidInput(f"specialties: unknown codes {unknown} or counts below 1 (known: {sorted(SPECIALTIES)})")
     committee_composition(tender.committee_size, sum(requested.values()), len(representatives))
-    for seat, user_id in enumerate(representatives, start=sum(requested.values()) + 1):
+    if len(set(representatives)) != len(representatives):
+        raise RuleViolation(38, "a representative holds one seat")
+    users = []
+    for user_id in representatives:
         user = await session.get(User, user_id)
         if user is None or user.organization_id != tender.tenderee_id or Role.TENDEREE.value not in user.roles:
-            raise RuleViolation(38, "a representative must be a user of the tenderee itself")
+            raise RuleViolation(38, "a representative must be a user of the tenderee itself (never agency staff)")
+        users.append(user)
+    if await session.scalar(select(Draw.id).where(Draw.tender_id == tender.id).limit(1)):
+        raise InvalidInput("this tender's committee has been drawn; replacements follow declines and recusals")
+    for seat, user in enumerate(users, start=sum(requested.values()) + 1):
         session.add(
             PanelMember(
                 tender_id=tender.id,
@@ -190,7 +205,7 @@ async def request_draw(
                 status=SeatStatus.ACCEPTED.value,
             )
         )
-    return await _commit(session, tender, requested, reserves, "initial", principal.actor, principal.user_id)
+    return await commit_round(session, tender, requested, reserves, "initial", principal.actor, principal.user_id)
 
 
 async def complete_draw(session: AsyncSession, draw_id: uuid.UUID) -> Draw:
@@ -270,114 +285,6 @@ async def complete_due_draws(session: AsyncSession) -> int:
         except SeedNotYetAvailable:
             continue
     return done
-
-
-async def _own_seat(session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> PanelMember:
-    member = await session.scalar(select(PanelMember).where(PanelMember.id == member_id).with_for_update())
-    if member is None or member.user_id != principal.user_id:
-        raise NotFound(f"committee seat {member_id} does not exist")
-    return member
-
-
-async def my_seats(session: AsyncSession, principal: Principal) -> list[tuple[PanelMember, Tender]]:
-    """The signed-in expert's invitations and seats."""
-    rows = await session.execute(
-        select(PanelMember, Tender)
-        .join(Tender, Tender.id == PanelMember.tender_id)
-        .where(PanelMember.user_id == principal.user_id)
-        .order_by(PanelMember.created_at)
-    )
-    return [(m, t) for m, t in rows.tuples().all()]
-
-
-async def accept_seat(session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> PanelMember:
-    """The drawn expert confirms attendance."""
-    member = await _own_seat(session, principal, member_id)
-    member.status = transition(SeatStatus(member.status), SeatStatus.ACCEPTED).value
-    await record_event(
-        session,
-        "evaluation.seat_accepted",
-        {"tender": str(member.tender_id), "seat": member.seat},
-        actor=principal.actor,
-        subject_id=member.id,
-    )
-    return member
-
-
-async def leave_seat(
-    session: AsyncSession, principal: Principal, member_id: uuid.UUID, status: SeatStatus, reason: str
-) -> PanelMember:
-    """Decline or recuse (rule 40): the seat's scores are void and a replacement is drawn the same way."""
-    member = await _own_seat(session, principal, member_id)
-    tender = await session.get(Tender, member.tender_id)
-    if tender is not None:
-        ensure_not_suspended(tender)
-    member.status = transition(SeatStatus(member.status), status).value
-    member.leave_reason = reason
-    if member.expert_id is not None:
-        session.add(DrawExclusion(tender_id=member.tender_id, expert_id=member.expert_id, reason=status.value))
-    await session.flush()
-    from evaluation.scoring.services import void_scores
-
-    voided = await void_scores(session, member.id)
-    await record_event(
-        session,
-        f"evaluation.seat_{status.value}",
-        {"tender": str(member.tender_id), "seat": member.seat, "reason": reason, "voided_scores": voided},
-        actor=principal.actor,
-        subject_id=member.id,
-    )
-    if member.kind == "expert" and member.specialty and tender is not None:
-        await _replace(session, tender, member)
-    return member
-
-
-async def _replace(session: AsyncSession, tender: Tender, member: PanelMember) -> None:
-    """Take the next unused reserve of the same specialty from the drawn rounds, else commit a new round."""
-    draws = (await session.scalars(select(Draw).where(Draw.tender_id == tender.id).order_by(Draw.round))).all()
-    used = set((await session.scalars(select(PanelMember.expert_id).where(PanelMember.tender_id == tender.id))).all())
-    left = set(
-        (await session.scalars(select(DrawExclusion.expert_id).where(DrawExclusion.tender_id == tender.id))).all()
-    )
-    for row in draws:
-        for pick in (row.outcome or {}).get("reserves", []):
-            expert_id = uuid.UUID(pick["expert"])
-            if pick["specialty"] != member.specialty or expert_id in used or expert_id in left:
-                continue
-            profile = await session.get(ExpertProfile, expert_id)
-            if profile is None or profile.status != ExpertStatus.ACTIVE:
-                continue
-            session.add(
-                PanelMember(
-                    tender_id=tender.id,
-                    draw_id=row.id,
-                    expert_id=expert_id,
-                    user_id=profile.user_id,
-                    kind="expert",
-                    specialty=member.specialty,
-                    seat=member.seat,
-                    status=SeatStatus.INVITED.value,
-                    replaces=member.id,
-                )
-            )
-            await session.flush()
-            await record_event(
-                session,
-                "evaluation.seat_replaced",
-                {"tender": str(tender.id), "seat": member.seat, "from": "reserve", "draw": str(row.id)},
-                subject_id=member.id,
-            )
-            return
-    initial = draws[0] if draws else None
-    await _commit(
-        session,
-        tender,
-        {member.specialty or "": 1},
-        0,
-        "replacement",
-        SYSTEM,
-        initial.requested_by if initial else tender.created_by,
-    )
 
 
 async def committee(session: AsyncSession, tender_id: uuid.UUID) -> list[PanelMember]:

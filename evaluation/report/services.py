@@ -19,71 +19,71 @@ from core.db import db_now
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from core.identity.principal import Principal
 from core.identity.roles import Role
-from core.journal import record_event
+from core.journal import SYSTEM, record_event
 from evaluation.draws.models import PanelMember
 from evaluation.draws.services import committee, publish_draws
 from evaluation.draws.states import SeatStatus
 from evaluation.report.document import render_report
 from evaluation.report.models import EvaluationReport, ReportSignature
-from evaluation.scoring.models import BidReview, Clarification, ScoreSheet
-from evaluation.scoring.opened import opened_bids
+from evaluation.scoring.models import ScoreSheet
 from evaluation.scoring.rules import MAX_CANDIDATES, TIE_BREAKS, deviations, q, rank_bids
 from evaluation.scoring.services import open_evaluation, seat_of, template_of
-from evaluation.scoring.states import ClarificationStatus, EvaluationStatus, SheetStatus
+from evaluation.scoring.states import EvaluationStatus, SheetStatus
+from evaluation.scoring.verdicts import MIN_VALID_BIDS, LotVerdicts, verdicts_by_lot
 from signing.ca import public_key_sha256
 from signing.pades import PdfSignatureError, validate_pdf_async
 from trading.tenders.models import Tender
+from trading.tenders.services.stages import advance_tender
 from trading.tenders.services.suspension import ensure_not_suspended
+from trading.tenders.states import TenderStatus
 
 KIND_ZH = {"expert": "评标专家", "tenderee_rep": "招标人代表"}
 
 
-async def _lot_results(session: AsyncSession, tender: Tender, seated: list[PanelMember]) -> list[dict[str, Any]]:
+def _failed_lot(lot: int, reason: str, verdicts: LotVerdicts, **extra: Any) -> dict[str, Any]:
+    return {
+        "lot": lot,
+        "failed": reason,
+        "too_few_valid": True,
+        "invalid": verdicts.invalid,
+        "ranking": [],
+        "candidates": [],
+        **extra,
+    }
+
+
+async def _lot_results(
+    session: AsyncSession, tender: Tender, seated: list[PanelMember], decisions: dict[str, Any]
+) -> list[dict[str, Any]]:
     template = template_of(tender)
     seat_ids = {m.id: m for m in seated}
-    reviews = (await session.scalars(select(BidReview).where(BidReview.tender_id == tender.id))).all()
     sheets = (
         await session.scalars(
             select(ScoreSheet).where(ScoreSheet.tender_id == tender.id, ScoreSheet.status == SheetStatus.LOCKED.value)
         )
     ).all()
-    clarifications = (await session.scalars(select(Clarification).where(Clarification.tender_id == tender.id))).all()
-    if any(c.status == ClarificationStatus.OPEN for c in clarifications):
-        raise Conflict("a clarification (rule 49) is still open; the report waits for the reply or the deadline")
-    lapsed = {(c.lot_number, c.bidder_id) for c in clarifications if c.status == ClarificationStatus.LAPSED}
-    lots: dict[int, list[Any]] = defaultdict(list)
-    for bid in await opened_bids(session, tender.id):
-        lots[bid.lot].append(bid)
     results = []
-    for lot, bids in sorted(lots.items()):
-        valid, invalid = [], []
-        for bid in bids:
-            verdicts = [
-                r for r in reviews if r.lot_number == lot and r.bidder_id == bid.bidder and r.member_id in seat_ids
-            ]
-            if len(verdicts) < len(seated):
-                raise Conflict(f"lot {lot}: every member must review {bid.bidder_name} before the report")
-            passes = sum(1 for r in verdicts if r.passed)
-            grounds = sorted({g for r in verdicts if not r.passed for g in r.grounds})
-            if (lot, bid.bidder) in lapsed:
-                grounds.append("rule 49: no explanation of an abnormally low price")
-            if passes * 2 > len(verdicts) and (lot, bid.bidder) not in lapsed:
-                valid.append(bid)
-            else:
-                invalid.append({"bidder": str(bid.bidder), "bidder_name": bid.bidder_name, "grounds": grounds})
-        too_few = len(valid) < 3
+    for lot, verdicts in (await verdicts_by_lot(session, tender.id, seated)).items():
+        valid, invalid = verdicts.valid, verdicts.invalid
+        too_few = len(valid) < MIN_VALID_BIDS
         if too_few and tender.legal_basis == "procurement_law":
-            results.append(
-                {
-                    "lot": lot,
-                    "failed": "rule 52: fewer than 3 qualified bids; no evaluation",
-                    "too_few_valid": True,
-                    "invalid": invalid,
-                    "ranking": [],
-                    "candidates": [],
-                }
-            )
+            results.append(_failed_lot(lot, "rule 52: fewer than 3 qualified bids; no evaluation", verdicts))
             continue
+        if not valid:
+            results.append(_failed_lot(lot, "no valid bid", verdicts))
+            continue
+        if too_few:
+            decision = decisions.get(str(lot))
+            if decision is None:
+                raise RuleViolation(
+                    52,
+                    f"lot {lot} has {len(valid)} valid bids: the committee first votes whether to reject all "
+                    "(POST .../rejection-votes)",
+                )
+            if decision["reject_all"]:
+                reason = f"rule 52: the committee rejected all bids ({decision['for']} of {decision['members']} votes)"
+                results.append(_failed_lot(lot, reason, verdicts, rejected_all=True, decision=decision))
+                continue
         totals: dict[str, dict[str, Decimal]] = defaultdict(dict)
         for bid in valid:
             for member in seated:
@@ -119,6 +119,7 @@ async def _lot_results(session: AsyncSession, tender: Tender, seated: list[Panel
             {
                 "lot": lot,
                 "too_few_valid": too_few,
+                "decision": decisions.get(str(lot)),
                 "invalid": invalid,
                 "ranking": rows,
                 "candidates": rows[:MAX_CANDIDATES],
@@ -154,8 +155,11 @@ async def finalize(session: AsyncSession, principal: Principal, tender_id: uuid.
         raise RuleViolation(
             33, f"{len(seated)} of {tender.committee_size} members are seated; the committee is incomplete"
         )
+    chair = next((m for m in seated if m.id == evaluation.chair_member_id), None)
+    if chair is None and tender.legal_basis == "procurement_law":
+        raise RuleViolation(38, "the committee elects its chair before the report (POST .../chair-votes)")
     template = template_of(tender)
-    lots = await _lot_results(session, tender, seated)
+    lots = await _lot_results(session, tender, seated, evaluation.decisions)
     now = await db_now(session)
     results = {
         "tender": str(tender.id),
@@ -163,6 +167,7 @@ async def finalize(session: AsyncSession, principal: Principal, tender_id: uuid.
         "tie_breaks": TIE_BREAKS,
         "price_formula": template.formula.value,
         "members": [{"seat": m.seat, "member": str(m.id), "kind": m.kind, "kind_zh": KIND_ZH[m.kind]} for m in seated],
+        "chair_seat": chair.seat if chair else None,
         "lots": lots,
         "computed_at": now.isoformat(),
     }
@@ -339,7 +344,20 @@ async def _complete(session: AsyncSession, report: EvaluationReport, acts: list[
     await publish_draws(session, report.tender_id)
     from evaluation.award.services import open_awards
 
-    await open_awards(session, report)
+    if not await open_awards(session, report):
+        await advance_tender(
+            session, report.tender_id, TenderStatus.FAILED, actor=SYSTEM, reason="evaluation: no lot has a candidate"
+        )
+        await record_event(
+            session,
+            "evaluation.failed",
+            {
+                "tender": str(report.tender_id),
+                "report": str(report.id),
+                "lots": {str(lot["lot"]): lot.get("failed") for lot in report.results["lots"]},
+            },
+            subject_id=report.id,
+        )
 
 
 def ensure_member_or_party(principal: Principal, tender: Tender) -> None:

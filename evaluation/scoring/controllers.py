@@ -16,14 +16,17 @@ from core.identity.roles import Role
 from core.web import UnitOfWork, principal_dependency, requires
 from evaluation.report import services as report_services
 from evaluation.report.models import EvaluationReport
-from evaluation.scoring import services
+from evaluation.scoring import clarifications, services, votes
 from evaluation.scoring.models import Clarification
 from evaluation.scoring.schemas import (
     BidOut,
+    ChairVoteIn,
     ClarificationIn,
     ClarificationOut,
     EntryIn,
+    EvaluationOut,
     RefusalIn,
+    RejectionVoteIn,
     ReplyIn,
     ReportOut,
     ReviewIn,
@@ -34,6 +37,7 @@ from evaluation.scoring.schemas import (
 )
 
 EXPERT = requires(Role.EXPERT, Role.TENDEREE)
+WATCHERS = requires(Role.EXPERT, Role.TENDEREE, Role.AGENCY, Role.REGULATOR, Role.OPERATOR)
 
 
 def _roots(request: Request[Any, Any, Any]) -> list[Any]:
@@ -139,8 +143,47 @@ class EvaluationController(Controller):
     async def vote(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID, data: VoteIn) -> dict[str, bool]:
         """Extended once more than 1/3 of the members ask."""
         async with uow() as session:
-            evaluation = await services.vote_extension(session, principal, tender_id, data.reason)
+            evaluation = await votes.vote_extension(session, principal, tender_id, data.reason)
             return {"extended": evaluation.extended}
+
+    @get(
+        "/", guards=[requires(Role.EXPERT, Role.TENDEREE, Role.AGENCY, Role.REGULATOR, Role.OPERATOR)], summary="State"
+    )
+    async def state(self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID) -> EvaluationOut:
+        """Status, chair and rule-52 decisions: seated members, the tender's parties, regulators."""
+        async with uow.read() as session:
+            evaluation = await votes.evaluation_state(session, principal, tender_id)
+            chair = await services.seat_number(session, evaluation.chair_member_id)
+            return EvaluationOut(
+                tender_id=evaluation.tender_id,
+                status=evaluation.status,
+                extended=evaluation.extended,
+                chair_seat=chair,
+                decisions=evaluation.decisions,
+            )
+
+    @post("/chair-votes", guards=[EXPERT], status_code=201, summary="Elect the chair (rule 38)")
+    async def chair(
+        self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID, data: ChairVoteIn
+    ) -> dict[str, bool]:
+        """Elected by a majority of the seated members; never the purchaser's representative (采购)."""
+        async with uow() as session:
+            evaluation = await votes.vote_chair(session, principal, tender_id, data.seat)
+            return {"elected": evaluation.chair_member_id is not None}
+
+    @post("/rejection-votes", guards=[EXPERT], status_code=201, summary="Vote on rejecting all bids (rule 52)")
+    async def reject_all(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        principal: Principal,
+        tender_id: uuid.UUID,
+        data: RejectionVoteIn,
+    ) -> dict[str, Any]:
+        """工程, 1 or 2 valid bids: each member signs a vote; the majority's decision is recorded."""
+        async with uow() as session:
+            evaluation = await votes.vote_reject_all(session, principal, tender_id, data.statement, _roots(request))
+            return {"decisions": evaluation.decisions}
 
     @post("/clarifications", guards=[EXPERT], status_code=201, summary="Ask a low bid to explain (rule 49)")
     async def clarify(
@@ -149,7 +192,7 @@ class EvaluationController(Controller):
         """Only for an abnormally low bid; the bidder replies with a signed statement by the deadline."""
         async with uow() as session:
             return clarification_out(
-                await services.request_clarification(
+                await clarifications.request_clarification(
                     session,
                     principal,
                     tender_id,
@@ -217,7 +260,7 @@ class ClarificationController(Controller):
     async def mine(self, uow: UnitOfWork, principal: Principal) -> list[ClarificationOut]:
         """Open and closed requests."""
         async with uow.read() as session:
-            return [clarification_out(c) for c in await services.my_clarifications(session, principal)]
+            return [clarification_out(c) for c in await clarifications.my_clarifications(session, principal)]
 
     @post("/{clarification_id:uuid}/reply", status_code=200, summary="Reply with a signed explanation")
     async def reply(
@@ -231,7 +274,7 @@ class ClarificationController(Controller):
         """Accepted only before the deadline on the database clock."""
         async with uow() as session:
             return clarification_out(
-                await services.reply_clarification(
+                await clarifications.reply_clarification(
                     session, principal, clarification_id, data.statement, _roots(request)
                 )
             )

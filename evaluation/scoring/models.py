@@ -25,6 +25,8 @@ class Evaluation(Base):
     status: Mapped[str] = mapped_column(String(20))
     extended: Mapped[bool] = mapped_column(server_default=text("false"))
     lot_outcomes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    chair_member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("evaluation_panel_members.id"))
+    decisions: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     started_at: Mapped[datetime] = mapped_column(server_default=text(NOW_SQL))
 
 
@@ -80,7 +82,7 @@ class Clarification(IdMixin, Base):
 
 
 class CommitteeVote(IdMixin, Base):
-    """A member's vote on a committee question (rule 41: more time)."""
+    """A member's vote on a committee question: more time (rule 41), the chair (38), rejecting all bids (52)."""
 
     __tablename__ = "evaluation_votes"
     __table_args__ = (UniqueConstraint("tender_id", "member_id", "kind"),)
@@ -89,4 +91,6 @@ class CommitteeVote(IdMixin, Base):
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("evaluation_panel_members.id"))
     kind: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
+    choice: Mapped[str | None] = mapped_column(String(40))
+    statement: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=text(NOW_SQL))

@@ -50,6 +50,18 @@ class VoteIn(Strict):
     reason: Reason = ""
 
 
+class ChairVoteIn(Strict):
+    """The seat this member elects as chair (rule 38)."""
+
+    seat: Annotated[int, msgspec.Meta(ge=1, le=49)]
+
+
+class RejectionVoteIn(Strict):
+    """A signed statement {type: sunbid.evaluation.reject_all_vote, tender, lot, reject_all} (rule 52)."""
+
+    statement: Annotated[str, msgspec.Meta(min_length=2, max_length=64000)]
+
+
 class ClarificationIn(Strict):
     """Ask an abnormally low bid to explain itself (rule 49)."""
 
@@ -108,3 +120,13 @@ class ReportOut(Out):
     status: str
     pdf_sha256: str
     results: dict[str, Any]
+
+
+class EvaluationOut(Out):
+    """The evaluation's state: status, extension, the elected chair's seat and rule-52 decisions by lot."""
+
+    tender_id: uuid.UUID
+    status: str
+    extended: bool
+    chair_seat: int | None
+    decisions: dict[str, Any]

@@ -1,4 +1,4 @@
-"""Remote evaluation (rules 41, 45-53): entry declaration, compliance review, signed locked scores, votes, and more.
+"""Remote evaluation (rules 37, 40, 45-53): entry declaration, compliance review, signed locked scores.
 
 Experts see only their own committee's tender, and only after declaring no conflict on entry.
 """
@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 from cryptography import x509
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import db_now
@@ -21,25 +20,23 @@ from core.journal import Actor, record_event
 from evaluation.draws.models import PanelMember
 from evaluation.draws.states import SeatStatus
 from evaluation.scoring.errors import ScoresLocked
-from evaluation.scoring.models import BidReview, Clarification, CommitteeVote, Evaluation, ScoreSheet
+from evaluation.scoring.models import BidReview, Evaluation, ScoreSheet
 from evaluation.scoring.opened import OpenedBid, opened_bids
 from evaluation.scoring.rules import (
     ChangeReason,
     RejectionGround,
     Template,
-    abnormally_low,
     check_criteria,
     parse_template,
 )
 from evaluation.scoring.signatures import verified_payload
-from evaluation.scoring.states import ClarificationStatus, EvaluationStatus, SheetStatus
+from evaluation.scoring.states import EvaluationStatus, SheetStatus
 from trading.tenders.models import Tender
 from trading.tenders.services.stages import advance_tender
 from trading.tenders.services.suspension import ensure_not_suspended
 from trading.tenders.states import TenderStatus
 
 SCORE_TYPE = "sunbid.evaluation.score"
-REPLY_TYPE = "sunbid.evaluation.clarification_reply"
 
 
 def template_of(tender: Tender) -> Template:
@@ -91,7 +88,7 @@ async def enter(
     member, tender = await seat_of(session, principal, tender_id, seated=False)
     ensure_not_suspended(tender)
     if not no_conflict:
-        from evaluation.draws.services import leave_seat
+        from evaluation.draws.seats import leave_seat
 
         return await leave_seat(session, principal, member.id, SeatStatus.RECUSED, declaration or "declared conflict")
     if member.status == SeatStatus.SEATED:
@@ -110,7 +107,8 @@ async def enter(
     return member
 
 
-async def _open(session: AsyncSession, tender: Tender) -> Evaluation:
+async def open_for_acts(session: AsyncSession, tender: Tender) -> Evaluation:
+    """The evaluation row, refusing every act while the tender is suspended or the evaluation is past open."""
     ensure_not_suspended(tender)
     evaluation = await open_evaluation(session, tender.id)
     if evaluation.status != EvaluationStatus.OPEN:
@@ -144,7 +142,7 @@ async def review_bid(
 ) -> BidReview:
     """Qualification and compliance: pass, or fail naming rule-50 grounds; one locked verdict per member and bid."""
     member, tender = await seat_of(session, principal, tender_id)
-    await _open(session, tender)
+    await open_for_acts(session, tender)
     await _bid(session, tender_id, lot, bidder)
     if not passed and not grounds:
         raise RuleViolation(50, "a rejected bid needs at least one ground (条例 Art 51)")
@@ -192,7 +190,7 @@ async def _store_sheet(
     reason: ChangeReason | None,
 ) -> ScoreSheet:
     member, tender = await seat_of(session, principal, tender_id)
-    await _open(session, tender)
+    await open_for_acts(session, tender)
     now = await db_now(session)
     payload, _ = await verified_payload(session, statement, principal.user_id, roots, now, SCORE_TYPE)
     if payload.get("tender") != str(tender_id):
@@ -281,158 +279,7 @@ async def void_scores(session: AsyncSession, member_id: uuid.UUID) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def vote_extension(session: AsyncSession, principal: Principal, tender_id: uuid.UUID, reason: str) -> Evaluation:
-    """Rule 41: the evaluation time is extended when more than 1/3 of the members say it is insufficient."""
-    member, tender = await seat_of(session, principal, tender_id)
-    evaluation = await _open(session, tender)
-    if await session.scalar(
-        select(CommitteeVote.id).where(CommitteeVote.member_id == member.id, CommitteeVote.kind == "extension")
-    ):
-        raise Conflict("you have already asked for more time")
-    session.add(CommitteeVote(tender_id=tender_id, member_id=member.id, kind="extension", reason=reason))
-    await session.flush()
-    votes = (
-        await session.scalar(
-            select(func.count()).where(CommitteeVote.tender_id == tender_id, CommitteeVote.kind == "extension")
-        )
-        or 0
-    )
-    members = (
-        await session.scalar(
-            select(func.count()).where(
-                PanelMember.tender_id == tender_id, PanelMember.status == SeatStatus.SEATED.value
-            )
-        )
-        or 0
-    )
-    await record_event(
-        session,
-        "evaluation.extension_vote",
-        {"tender": str(tender_id), "votes": votes, "members": members},
-        actor=principal.actor,
-        subject_id=member.id,
-    )
-    if not evaluation.extended and votes * 3 > members:
-        evaluation.extended = True
-        await record_event(
-            session, "evaluation.extended", {"tender": str(tender_id), "votes": votes, "members": members}
-        )
-    return evaluation
-
-
-async def request_clarification(
-    session: AsyncSession,
-    principal: Principal,
-    tender_id: uuid.UUID,
-    *,
-    lot: int,
-    bidder: uuid.UUID,
-    question: str,
-    hours: int,
-) -> Clarification:
-    """Rule 49: an abnormally low bid must explain itself in writing by a deadline."""
-    _, tender = await seat_of(session, principal, tender_id)
-    await _open(session, tender)
-    template = template_of(tender)
-    prices = {str(b.bidder): b.price for b in await opened_bids(session, tender_id) if b.lot == lot}
-    if str(bidder) not in abnormally_low(prices, template.abnormal_low_ratio):
-        raise RuleViolation(
-            49, f"this bid is not abnormally low (below {template.abnormal_low_ratio} of the others' mean)"
-        )
-    now = await db_now(session)
-    clarification = Clarification(
-        tender_id=tender_id,
-        lot_number=lot,
-        bidder_id=bidder,
-        question=question,
-        deadline=now + timedelta(hours=hours),
-        status=ClarificationStatus.OPEN.value,
-    )
-    session.add(clarification)
-    await session.flush()
-    await record_event(
-        session,
-        "evaluation.clarification_requested",
-        {
-            "tender": str(tender_id),
-            "lot": lot,
-            "bidder": str(bidder),
-            "clarification": str(clarification.id),
-            "deadline": clarification.deadline.isoformat(),
-        },
-        actor=principal.actor,
-        subject_id=clarification.id,
-    )
-    return clarification
-
-
-async def my_clarifications(session: AsyncSession, principal: Principal) -> list[Clarification]:
-    """The clarification requests addressed to the caller's organization."""
-    rows = await session.scalars(
-        select(Clarification)
-        .where(Clarification.bidder_id == principal.organization_id)
-        .order_by(Clarification.created_at)
-    )
-    return list(rows.all())
-
-
-async def reply_clarification(
-    session: AsyncSession,
-    principal: Principal,
-    clarification_id: uuid.UUID,
-    statement: str,
-    roots: list[x509.Certificate],
-) -> Clarification:
-    """The bidder's signed written explanation, accepted only before the deadline on the database clock."""
-    clarification = await session.scalar(
-        select(Clarification).where(Clarification.id == clarification_id).with_for_update()
-    )
-    if clarification is None or clarification.bidder_id != principal.organization_id:
-        raise NotFound(f"clarification {clarification_id} does not exist")
-    now = await db_now(session)
-    if clarification.status != ClarificationStatus.OPEN or now > clarification.deadline:
-        raise RuleViolation(49, "the clarification deadline has passed; the bid is invalid without an explanation")
-    payload, _ = await verified_payload(session, statement, principal.user_id, roots, now, REPLY_TYPE)
-    if payload.get("clarification") != str(clarification.id):
-        raise InvalidInput("statement: the payload names another clarification")
-    clarification.status = ClarificationStatus.ANSWERED.value
-    clarification.reply_statement = statement
-    clarification.replied_at = now
-    await record_event(
-        session,
-        "evaluation.clarification_answered",
-        {
-            "tender": str(clarification.tender_id),
-            "clarification": str(clarification.id),
-            "statement_sha256": hashlib.sha256(statement.encode()).hexdigest(),
-        },
-        actor=principal.actor,
-        subject_id=clarification.id,
-    )
-    return clarification
-
-
-async def lapse_clarifications(session: AsyncSession) -> int:
-    """Chronograph step: an unanswered clarification past its deadline makes the bid invalid (rule 49)."""
-    now = await db_now(session)
-    due = (
-        await session.scalars(
-            select(Clarification)
-            .where(Clarification.status == ClarificationStatus.OPEN.value, Clarification.deadline < now)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
-    for clarification in due:
-        clarification.status = ClarificationStatus.LAPSED.value
-        await record_event(
-            session,
-            "evaluation.clarification_lapsed",
-            {
-                "tender": str(clarification.tender_id),
-                "lot": clarification.lot_number,
-                "bidder": str(clarification.bidder_id),
-                "rule": 49,
-            },
-            subject_id=clarification.id,
-        )
-    return len(due)
+async def seat_number(session: AsyncSession, member_id: uuid.UUID | None) -> int | None:
+    """The seat number of a committee member, or None."""
+    member = await session.get(PanelMember, member_id) if member_id else None
+    return member.seat if member else None
