@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -179,74 +179,102 @@ class _NewEvent:
     payload_sha256: bytes
 
 
-_LOCK_STREAM_SQL = "select revealed_at from confidential_streams where tender_id = $1 for share"
-_OPEN_STREAM_SQL = (
-    "insert into confidential_streams (tender_id, slot_seconds) values ($1, $2) on conflict (tender_id) do nothing"
+_LOCK_STREAMS_SQL = (
+    "select tender_id, revealed_at from confidential_streams where tender_id = any($1::uuid[]) "
+    "order by tender_id for share"
 )
-_INSERT_EVENT_AND_COMMITMENT_SQL = """
+_OPEN_STREAMS_SQL = (
+    "insert into confidential_streams (tender_id, slot_seconds) select unnest($1::uuid[]), $2 "
+    "on conflict (tender_id) do nothing"
+)
+_INSERT_EVENTS_AND_COMMITMENTS_SQL = """
 with event as (
     insert into journal_events (id, event_type, actor_user_id, organization_id, subject_id, recorded_at, payload,
                                 payload_canonical, payload_sha256, confidential_until_opening)
-    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, true)
-    returning seq
+    select id, event_type, actor, organization, subject, recorded_at, payload::jsonb, canonical, digest, true
+    from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::text[],
+                $8::bytea[], $9::bytea[])
+         as e(id, event_type, actor, organization, subject, recorded_at, payload, canonical, digest)
+    returning id, seq
+), commitment as (
+    insert into confidential_commitments (id, tender_id, event_seq, record, salt, commitment)
+    select c.id, c.tender, event.seq, c.record, c.salt, c.commitment
+    from unnest($10::uuid[], $1::uuid[], $11::uuid[], $12::bytea[], $13::bytea[], $14::bytea[])
+         as c(id, event_id, tender, record, salt, commitment)
+    join event on event.id = c.event_id
+    returning event_seq, queued_at
 )
-insert into confidential_commitments (id, tender_id, event_seq, record, salt, commitment)
-select $10, $11, event.seq, $12, $13, $14 from event
-returning queued_at
+select event.id as event_id, commitment.queued_at from commitment join event on event.seq = commitment.event_seq
 """
 
 
+@dataclass(frozen=True)
+class ConfidentialAct:
+    """One sealed-period act for `commit_confidential_on_driver`; recorded_at is the database time the caller's
+    transaction read (the act's time), so the commitment can be computed before the insert."""
+
+    tender_id: uuid.UUID
+    event_type: str
+    payload: Mapping[str, Any]
+    recorded_at: datetime
+    actor: Actor = SYSTEM
+    subject_id: uuid.UUID | None = None
+
+
 async def commit_confidential_on_driver(
-    connection: asyncpg.Connection,
-    tender_id: uuid.UUID,
-    event_type: str,
-    payload: Mapping[str, Any],
-    *,
-    recorded_at: datetime,
-    actor: Actor = SYSTEM,
-    subject_id: uuid.UUID | None = None,
-) -> ConfidentialCommitment:
-    """`commit_confidential` in three plain statements, for the bid ingest path; recorded_at is the database time
-    the caller's transaction read (the act's time), so the commitment is computed before the one insert."""
-    if subscribers(event_type) or subscribers("*"):
-        raise RuntimeError(f"{event_type} has journal subscribers; record it through commit_confidential")
-    stream = await connection.fetchrow(_LOCK_STREAM_SQL, tender_id)
-    if stream is None:
-        await connection.execute(_OPEN_STREAM_SQL, tender_id, DEFAULT_SLOT_SECONDS)
-        stream = await connection.fetchrow(_LOCK_STREAM_SQL, tender_id)
-    if stream is None or stream["revealed_at"] is not None:
-        raise Conflict(f"tender {tender_id} is past its sealed period; no confidential act can be added")
-    values = event_values(event_type, payload, actor=actor, subject_id=subject_id, confidential=True)
-    record = canonical_json(
-        event_record(
-            _NewEvent(
-                values["id"],
-                event_type,
-                recorded_at,
-                actor.user_id,
-                actor.organization_id,
-                subject_id,
-                values["payload_sha256"],
-            )
+    connection: asyncpg.Connection, acts: Sequence[ConfidentialAct]
+) -> list[ConfidentialCommitment]:
+    """`commit_confidential` for many acts in three plain statements (the bid ingest path's group commit): the
+    streams are share-locked in tender order, then every event and its commitment go in with one insert."""
+    if not acts:
+        return []
+    for act in acts:
+        if subscribers(act.event_type) or subscribers("*"):
+            raise RuntimeError(f"{act.event_type} has journal subscribers; record it through commit_confidential")
+    tenders = sorted({act.tender_id for act in acts})
+    streams = {row["tender_id"]: row["revealed_at"] for row in await connection.fetch(_LOCK_STREAMS_SQL, tenders)}
+    if len(streams) < len(tenders):
+        await connection.execute(_OPEN_STREAMS_SQL, [t for t in tenders if t not in streams], DEFAULT_SLOT_SECONDS)
+        streams = {row["tender_id"]: row["revealed_at"] for row in await connection.fetch(_LOCK_STREAMS_SQL, tenders)}
+    for tender_id in tenders:
+        if streams.get(tender_id) is not None:
+            raise Conflict(f"tender {tender_id} is past its sealed period; no confidential act can be added")
+    rows = []
+    for act in acts:
+        values = event_values(
+            act.event_type, act.payload, actor=act.actor, subject_id=act.subject_id, confidential=True
         )
+        new_event = _NewEvent(
+            values["id"],
+            act.event_type,
+            act.recorded_at,
+            act.actor.user_id,
+            act.actor.organization_id,
+            act.subject_id,
+            values["payload_sha256"],
+        )
+        record = canonical_json(event_record(new_event))
+        salt = secrets.token_bytes(32)
+        rows.append((act, values, record, salt, commitment_hash(salt, record)))
+    inserted = await connection.fetch(
+        _INSERT_EVENTS_AND_COMMITMENTS_SQL,
+        [values["id"] for _, values, _, _, _ in rows],
+        [act.event_type for act, _, _, _, _ in rows],
+        [act.actor.user_id for act, _, _, _, _ in rows],
+        [act.actor.organization_id for act, _, _, _, _ in rows],
+        [act.subject_id for act, _, _, _, _ in rows],
+        [act.recorded_at for act, _, _, _, _ in rows],
+        [values["payload_canonical"].decode() for _, values, _, _, _ in rows],
+        [values["payload_canonical"] for _, values, _, _, _ in rows],
+        [values["payload_sha256"] for _, values, _, _, _ in rows],
+        [random_id() for _ in rows],
+        [act.tender_id for act, _, _, _, _ in rows],
+        [record for _, _, record, _, _ in rows],
+        [salt for _, _, _, salt, _ in rows],
+        [commitment for _, _, _, _, commitment in rows],
     )
-    salt = secrets.token_bytes(32)
-    commitment = commitment_hash(salt, record)
-    queued_at = await connection.fetchval(
-        _INSERT_EVENT_AND_COMMITMENT_SQL,
-        values["id"],
-        event_type,
-        actor.user_id,
-        actor.organization_id,
-        subject_id,
-        recorded_at,
-        values["payload_canonical"].decode(),
-        values["payload_canonical"],
-        values["payload_sha256"],
-        random_id(),
-        tender_id,
-        record,
-        salt,
-        commitment,
-    )
-    return ConfidentialCommitment(values["id"], tender_id, commitment, queued_at)
+    queued = {row["event_id"]: row["queued_at"] for row in inserted}
+    return [
+        ConfidentialCommitment(values["id"], act.tender_id, commitment, queued[values["id"]])
+        for act, values, _, _, commitment in rows
+    ]

@@ -15,10 +15,13 @@ from litestar.params import Parameter
 from litestar.response import Stream
 
 from bidding.bids import services, views
+from bidding.bids.committer import BidCommitter
+from bidding.bids.envelope import decode_envelope
 from bidding.bids.models import Bid
 from bidding.bids.platform import BidPlatform, build_platform
 from bidding.bids.schemas import BidOut, CustodianOut, EscrowOut, ReceiptOut, SweepOut, WithdrawIn, WithdrawOut
 from bidding.bids.storage import PROCESS_STARTED
+from core.db import driver_transaction
 from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.web import UnitOfWork, principal_dependency, requires, signed_in
@@ -40,9 +43,14 @@ async def bids_lifespan(app: Litestar) -> AsyncIterator[None]:
     """Load the receipt key and TSA, then sweep what a crash of an earlier process left behind."""
     platform = await asyncio.to_thread(build_platform, app.state.settings, app.state.ca)
     app.state.bid_platform = platform
+    pool = app.state.driver_pool
+    app.state.bid_committer = BidCommitter(platform, lambda: driver_transaction(pool))
     async with app.state.session_factory() as session:
         await views.sweep_orphans(session, platform.blobs, PROCESS_STARTED)
-    yield
+    try:
+        yield
+    finally:
+        await app.state.bid_committer.close()
 
 
 def bid_out(bid: Bid) -> BidOut:
@@ -106,11 +114,12 @@ class BidController(Controller):
         escrow: Annotated[str, Parameter(header="sunbid-escrow", description="base64 of the escrow share bundle")],
     ) -> ReceiptOut:
         """Streams the body (never held in memory), commits before the deadline, answers with the receipt."""
-        envelope = services.decode_envelope(platform, statement, escrow)
+        envelope = decode_envelope(platform, statement, escrow)
         length = request.headers.get("content-length")
         bid = await services.submit_bid(
             uow,
             platform,
+            request.app.state.bid_committer,
             principal,
             envelope,
             chunks=request.stream(),

@@ -4,10 +4,15 @@ statements per bid instead of ORM units of work, which cost about ten times the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import asyncpg
+
+if TYPE_CHECKING:
+    from bidding.bids.models import Bid
 
 SUBMISSION_FACTS_SQL = """
 select t.id, t.status, t.bid_deadline, t.agency_id, t.tenderee_id, t.escrow_quorum, t.custodian_org_ids,
@@ -38,27 +43,56 @@ left join organizations o on o.id = $3
 where t.id = $1
 """
 
-LOCK_TENDER_SQL = """
-select t.id, t.status, t.bid_deadline, t.agency_id, t.tenderee_id, sunbid_now() as now,
+LOCK_TENDERS_SQL = """
+select k.n, t.id, t.status, t.bid_deadline, t.agency_id, t.tenderee_id, sunbid_now() as now,
        l.id as lot_id, o.debarred_until, o.name as bidder_name
-from tenders t
-left join tender_lots l on l.tender_id = t.id and l.number = $2
-left join organizations o on o.id = $3
-where t.id = $1
+from unnest($1::uuid[], $2::int[], $3::uuid[]) with ordinality as k(tender, lot, org, n)
+join tenders t on t.id = k.tender
+left join tender_lots l on l.tender_id = t.id and l.number = k.lot
+left join organizations o on o.id = k.org
+order by t.id, k.n
 for share of t
 """
+"""Share locks in tender order: bids go in concurrently, but a deadline change (FOR UPDATE) waits for them."""
 
-SERIALIZE_BIDDER_SQL = "select pg_advisory_xact_lock(hashtextextended($1, 0))"
+SERIALIZE_BIDDERS_SQL = """
+select count(pg_advisory_xact_lock(hashtextextended(slot, 0)))
+from (select unnest($1::text[]) as slot order by 1) as slots
+"""
+"""One transaction at a time per bidder and lot (keys as the ORM path's), taken in key order."""
+
+LAST_VERSIONS_SQL = """
+select k.n, coalesce(max(b.version), 0) as last_version
+from unnest($1::uuid[], $2::uuid[], $3::uuid[]) with ordinality as k(tender, lot, org, n)
+left join bids b on b.tender_id = k.tender and b.lot_id = k.lot and b.bidder_org_id = k.org
+group by k.n
+order by k.n
+"""
 
 SUPERSEDE_SQL = """
-with superseded as (
-    update bids set status = 'superseded'
-    where tender_id = $1 and lot_id = $2 and bidder_org_id = $3 and status = 'submitted'
+update bids b set status = 'superseded'
+from unnest($1::uuid[], $2::uuid[], $3::uuid[]) as k(tender, lot, org)
+where b.tender_id = k.tender and b.lot_id = k.lot and b.bidder_org_id = k.org and b.status = 'submitted'
+returning b.tender_id, b.lot_id, b.bidder_org_id, b.id
+"""
+
+INSERT_BIDS_SQL = """
+with bid as (
+    insert into bids (id, tender_id, lot_id, lot_number, bidder_org_id, submitted_by, version, status,
+                      ciphertext_sha256, ciphertext_size, recipient, statement, statement_sha256, received_at,
+                      receipt_id, receipt)
+    select id, tender_id, lot_id, lot_number, bidder_org_id, submitted_by, version, 'submitted', ciphertext_sha256,
+           ciphertext_size, recipient, statement, statement_sha256, received_at, receipt_id, receipt
+    from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::uuid[], $6::uuid[], $7::int[], $8::text[],
+                $9::bigint[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::uuid[], $15::text[])
+         as b(id, tender_id, lot_id, lot_number, bidder_org_id, submitted_by, version, ciphertext_sha256,
+              ciphertext_size, recipient, statement, statement_sha256, received_at, receipt_id, receipt)
     returning id
 )
-select (
-    select coalesce(max(version), 0) from bids where tender_id = $1 and lot_id = $2 and bidder_org_id = $3
-) as last_version, (select id from superseded) as superseded
+insert into bid_escrow_shares (id, bid_id, custodian_org_id, recipient, sealed_share)
+select id, bid_id, custodian, recipient, sealed
+from unnest($16::uuid[], $17::uuid[], $18::uuid[], $19::text[], $20::bytea[])
+     as share(id, bid_id, custodian, recipient, sealed)
 """
 
 BID_COLUMNS = (
@@ -78,20 +112,10 @@ BID_COLUMNS = (
     "receipt_id",
     "receipt",
 )
-"""The bids columns a submission sets, in INSERT_BID_SQL's parameter order (status is always 'submitted')."""
+"""The bids columns a submission sets, in INSERT_BIDS_SQL's parameter order (status is always 'submitted')."""
 
-INSERT_BID_SQL = """
-with bid as (
-    insert into bids (id, tender_id, lot_id, lot_number, bidder_org_id, submitted_by, version, status,
-                      ciphertext_sha256, ciphertext_size, recipient, statement, statement_sha256, received_at,
-                      receipt_id, receipt)
-    values ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11, $12, $13, $14, $15)
-    returning id
-)
-insert into bid_escrow_shares (id, bid_id, custodian_org_id, recipient, sealed_share)
-select share.id, bid.id, share.custodian, share.recipient, share.sealed
-from bid, unnest($16::uuid[], $17::uuid[], $18::text[], $19::bytea[]) as share(id, custodian, recipient, sealed)
-"""
+Slot = tuple[uuid.UUID, uuid.UUID, uuid.UUID]
+"""(tender, lot id, bidder organization): where one bidder's versions for one lot live."""
 
 
 @dataclass(frozen=True)
@@ -141,29 +165,41 @@ async def submission_facts(
     return None if row is None else SubmissionFacts(**dict(row))
 
 
-async def lock_tender(
-    connection: asyncpg.Connection, tender_id: uuid.UUID, lot: int, bidder_org_id: uuid.UUID
-) -> LockedTender | None:
-    """Share lock: bids go in concurrently, but a deadline change (FOR UPDATE) waits for them and vice versa."""
-    row = await connection.fetchrow(LOCK_TENDER_SQL, tender_id, lot, bidder_org_id)
-    return None if row is None else LockedTender(**dict(row))
+async def lock_tenders(
+    connection: asyncpg.Connection, keys: Sequence[tuple[uuid.UUID, int, uuid.UUID]]
+) -> list[LockedTender | None]:
+    """For each (tender, lot number, bidder) the share-locked tender with database time; None for no tender."""
+    rows = await connection.fetch(LOCK_TENDERS_SQL, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
+    found = {row["n"]: LockedTender(**{k: v for k, v in dict(row).items() if k != "n"}) for row in rows}
+    return [found.get(n) for n in range(1, len(keys) + 1)]
 
 
-async def serialize_bidder(
-    connection: asyncpg.Connection, tender_id: uuid.UUID, lot_id: uuid.UUID, bidder_org_id: uuid.UUID
-) -> None:
-    """One transaction at a time per bidder and lot (the same key as the ORM path), so versions stay gapless."""
-    await connection.execute(SERIALIZE_BIDDER_SQL, f"sunbid/bid/{tender_id}/{lot_id}/{bidder_org_id}")
+def _slot_key(slot: Slot) -> str:
+    return f"sunbid/bid/{slot[0]}/{slot[1]}/{slot[2]}"
 
 
-async def supersede_live(
-    connection: asyncpg.Connection, tender_id: uuid.UUID, lot_id: uuid.UUID, bidder_org_id: uuid.UUID
-) -> tuple[int, uuid.UUID | None]:
-    """Mark the live version superseded; the last version number and the superseded id (a rollback undoes it)."""
-    row = await connection.fetchrow(SUPERSEDE_SQL, tender_id, lot_id, bidder_org_id)
-    if row is None:
-        raise RuntimeError("the supersede statement returned no row")
-    return int(row["last_version"]), row["superseded"]
+async def serialize_bidders(connection: asyncpg.Connection, slots: Sequence[Slot]) -> None:
+    """Advisory locks on each slot (the same keys as the ORM withdrawal path), in key order."""
+    if slots:
+        await connection.fetchval(SERIALIZE_BIDDERS_SQL, sorted({_slot_key(s) for s in slots}))
+
+
+def _columns(slots: Sequence[Slot]) -> tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]:
+    return [s[0] for s in slots], [s[1] for s in slots], [s[2] for s in slots]
+
+
+async def last_versions(connection: asyncpg.Connection, slots: Sequence[Slot]) -> list[int]:
+    """Each slot's highest version so far (0 for none), in the slots' order."""
+    if not slots:
+        return []
+    rows = await connection.fetch(LAST_VERSIONS_SQL, *_columns(slots))
+    return [int(row["last_version"]) for row in rows]
+
+
+async def supersede(connection: asyncpg.Connection, slots: Sequence[Slot]) -> dict[Slot, uuid.UUID]:
+    """Mark each slot's live version superseded; the superseded bid ids by slot (a rollback undoes it)."""
+    rows = await connection.fetch(SUPERSEDE_SQL, *_columns(slots))
+    return {(row["tender_id"], row["lot_id"], row["bidder_org_id"]): row["id"] for row in rows}
 
 
 @dataclass(frozen=True)
@@ -175,13 +211,18 @@ class EscrowShareRow:
     sealed_share: bytes
 
 
-async def insert_bid(connection: asyncpg.Connection, values: dict[str, object], shares: list[EscrowShareRow]) -> None:
-    """The new version and its escrow shares in one statement."""
+async def insert_bids(
+    connection: asyncpg.Connection, bids: Sequence[Bid], shares: Sequence[Sequence[EscrowShareRow]]
+) -> None:
+    """The new versions and their escrow shares in one statement."""
+    columns = [[getattr(bid, column) for bid in bids] for column in BID_COLUMNS]
+    flat = [(bid.id, share) for bid, per_bid in zip(bids, shares, strict=True) for share in per_bid]
     await connection.execute(
-        INSERT_BID_SQL,
-        *(values[column] for column in BID_COLUMNS),
-        [uuid.uuid4() for _ in shares],
-        [s.custodian_org_id for s in shares],
-        [s.recipient for s in shares],
-        [s.sealed_share for s in shares],
+        INSERT_BIDS_SQL,
+        *columns,
+        [uuid.uuid4() for _ in flat],
+        [bid_id for bid_id, _ in flat],
+        [share.custodian_org_id for _, share in flat],
+        [share.recipient for _, share in flat],
+        [share.sealed_share for _, share in flat],
     )

@@ -1,0 +1,96 @@
+"""Group commit: bids queued together commit in one transaction, each with its own verified receipt, and a bid that
+fails its checks at commit time is refused alone; through HTTP, concurrent uploads all end committed or refused."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+from cryptography import x509
+from litestar import Litestar
+
+from bidding.bids.committer import BidCommitter
+from bidding.bids.envelope import decode_envelope
+from core.db import driver_connection
+from core.errors import Conflict
+from core.identity.principal import Principal
+from core.identity.services import authenticate_on_driver
+from core.settings import Settings
+from signing.receipts import verify_receipt_async
+from tests.support.bids import (
+    Bidder,
+    certified_bidder,
+    demo_tender,
+    register_custodians,
+    seal,
+    submission_headers,
+    submit,
+)
+
+
+async def _principal(app: Litestar, bidder: Bidder) -> Principal:
+    async with driver_connection(app.state.driver_pool) as connection:
+        return await authenticate_on_driver(connection, bidder.headers["Authorization"].split(" ", 1)[1])
+
+
+async def test_a_queued_batch_commits_in_one_transaction_and_refuses_only_the_stale_version(
+    app: Litestar, client: httpx.AsyncClient, seeded: None, settings: Settings
+) -> None:
+    await register_custodians(client)
+    tender = (await demo_tender(client))["id"]
+    bidders = [await certified_bidder(client, f"bidder{n}") for n in (1, 2, 3, 4)]
+    queued = []
+    for bidder in bidders:
+        for lot in (1, 2):
+            headers = submission_headers(bidder, tender, lot, await seal(client, bidder, tender, lot), 1)
+            queued.append((bidder, headers))
+    duplicate = submission_headers(bidders[0], tender, 1, await seal(client, bidders[0], tender, 1), 1)
+    queued.append((bidders[0], duplicate))
+    platform = app.state.bid_platform
+    committer: BidCommitter = app.state.bid_committer
+    calls = [
+        committer.commit(
+            await _principal(app, bidder),
+            decode_envelope(platform, headers["sunbid-statement"], headers["sunbid-escrow"]),
+        )
+        for bidder, headers in queued
+    ]
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    committed = [o for o in outcomes[:-1] if not isinstance(o, BaseException)]
+    assert len(committed) == 8, outcomes
+    assert isinstance(outcomes[-1], Conflict), outcomes[-1]
+    roots = [x509.load_pem_x509_certificate((settings.platform_key_dir / "ca" / "ca.pem").read_bytes())]
+    for bid in committed:
+        verified = await verify_receipt_async(bid.receipt.encode(), roots)
+        assert verified.payload["bid"] == str(bid.id)
+    async with driver_connection(app.state.driver_pool) as connection:
+        transactions = await connection.fetchval(
+            "select count(distinct xmin::text) from bids where id = any($1::uuid[])", [b.id for b in committed]
+        )
+        events = await connection.fetchval(
+            "select count(*) from journal_events where event_type = 'bid.submitted' and subject_id = any($1::uuid[])",
+            [b.id for b in committed],
+        )
+    assert transactions == 1
+    assert events == 8
+
+
+@pytest.mark.parametrize("rounds", [2])
+async def test_concurrent_uploads_each_end_committed_or_refused(
+    client: httpx.AsyncClient, seeded: None, rounds: int
+) -> None:
+    await register_custodians(client)
+    tender = (await demo_tender(client))["id"]
+    bidders = [await certified_bidder(client, f"bidder{n}") for n in (1, 2, 3, 4)]
+    for version in range(1, rounds + 1):
+        sealed = [await seal(client, b, tender) for b in bidders]
+        responses = await asyncio.gather(
+            *(submit(client, b, tender, s, version=version) for b, s in zip(bidders, sealed, strict=True))
+        )
+        assert [r.status_code for r in responses] == [201] * len(bidders), [r.text for r in responses]
+        assert len({uuid.UUID(r.json()["bid"]["id"]) for r in responses}) == len(bidders)
+    for bidder in bidders:
+        mine = (await client.get("/api/bids/", headers=bidder.headers, params={"tender_id": tender})).json()
+        assert sorted((b["version"], b["status"]) for b in mine) == [(1, "superseded"), (2, "submitted")]
