@@ -1,23 +1,5 @@
-"""Bid tests reuse one set of platform keys (the TSA's RSA key is slow to make) across the session."""
+"""Bid tests reuse one set of platform keys across the session."""
 
-from __future__ import annotations
+from tests.support.fixtures import platform_keys, settings
 
-from pathlib import Path
-
-import pytest
-
-from core.settings import Settings
-from tests.support.bids import install_platform_keys, prepare_platform_keys
-
-
-@pytest.fixture(scope="session")
-def platform_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The session's CA, TSA and receipt keys."""
-    return prepare_platform_keys(tmp_path_factory.mktemp("platform-keys"))
-
-
-@pytest.fixture
-def settings(settings: Settings, platform_keys: Path) -> Settings:
-    """The usual test settings, with the cached platform keys in place before the app starts."""
-    install_platform_keys(platform_keys, settings.platform_key_dir)
-    return settings
+__all__ = ["platform_keys", "settings"]

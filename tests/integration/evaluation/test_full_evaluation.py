@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,13 +21,11 @@ from signing.pades import sign_pdf_async
 from sunbid.cli import cli
 from supervision.ledger.worker import checkpoint_now
 from tests.integration.evaluation.helpers import (
-    HEADER,
     certified,
-    csv_row,
-    make_expert_users,
     score_statement,
     simulate_opening,
 )
+from tests.integration.evaluation.panel import import_pool, pdfsig_valid
 from tests.integration.trading.tender_helpers import clock_at
 from tests.support.api import assert_problem, auth
 from trading.notices.ocds import validate_package
@@ -39,30 +35,15 @@ PRICES = {"bidder1": "11800000.00", "bidder2": "11500000.00", "bidder3": "121000
 
 async def _pool(client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
     """Nine qualified experts plus one conflicted, one junior and one suspended; returns pool ids by username."""
-    users = await make_expert_users(sessions, 12)
     operator = await auth(client, "operator")
     orgs = (await client.get("/api/organizations", headers=operator)).json()
     bidder1 = next(o for o in orgs if o["name"] == "东方建设工程有限公司")["credit_code"]
-    rows = [csv_row(i, u) for i, u in enumerate(users[:9], start=1)]
-    rows.append(csv_row(10, users[9], employer_credit_code=bidder1))
-    rows.append(csv_row(11, users[10], title_level="intermediate"))
-    rows.append(csv_row(12, users[11], past_employers=f"{bidder1}|东方建设|2015-01-01|2024-06-30"))
-    imported = await client.post(
-        "/api/experts/import",
-        content="\n".join([HEADER, *rows]).encode(),
-        headers={**operator, "content-type": "text/csv"},
-    )
-    assert imported.status_code == 201, imported.text
-    assert imported.json()["created"] == 12
-    ids = dict(zip(users, imported.json()["experts"], strict=True))
-    for expert_id in ids.values():
-        checked = await client.post(
-            f"/api/experts/{expert_id}/qualification",
-            headers=operator,
-            json={"approved": True, "documents": [{"title": "职称证书", "sha256": "a" * 64}]},
-        )
-        assert checked.status_code == 200, checked.text
-    return ids
+    special = {
+        10: {"employer_credit_code": bidder1},
+        11: {"title_level": "intermediate"},
+        12: {"past_employers": f"{bidder1}|东方建设|2015-01-01|2024-06-30"},
+    }
+    return await import_pool(client, sessions, 12, special)
 
 
 async def _draw(client: httpx.AsyncClient, app: Litestar, sessions: Any, tender_id: str) -> dict[str, Any]:
@@ -177,7 +158,7 @@ async def test_five_experts_evaluate_sign_and_award_on_the_law_clocks(
         assert response.status_code == 201, response.text
     assert response.json()["status"] == "signed"
     pdf = (await client.get(f"/api/evaluations/{tender_id}/report/pdf", headers=await auth(client, "agency"))).content
-    _pdfsig_valid(pdf, tmp_path, 5)
+    pdfsig_valid(pdf, tmp_path, 5)
 
     record = (await client.get(f"/api/draws/{draw['id']}/record")).json()
     assert {pool[u] for u in experts} == {m["expert"] for m in record["outcome"]["members"]}
@@ -236,12 +217,3 @@ async def _offset(sessions: Any) -> timedelta:
 
     async with sessions() as session:
         return await get_clock_offset(session)
-
-
-def _pdfsig_valid(pdf: bytes, tmp_path: Path, count: int) -> None:
-    if shutil.which("pdfsig") is None:
-        pytest.fail("pdfsig is missing: install the Debian package poppler-utils")
-    path = tmp_path / "report.pdf"
-    path.write_bytes(pdf)
-    output = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
-    assert output.count("Signature is Valid.") == count, output

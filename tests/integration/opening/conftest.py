@@ -7,32 +7,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from litestar import Litestar
 
-from core.settings import Settings
-from tests.support.bids import install_platform_keys, prepare_platform_keys
+from tests.support.bids import install_platform_keys
+from tests.support.fixtures import base, platform_keys, settings
 from tests.support.live import Launch, LiveServer
-from tests.support.opening import served
 
-
-@pytest.fixture(scope="session")
-def platform_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The session's CA, TSA and receipt keys."""
-    return prepare_platform_keys(tmp_path_factory.mktemp("platform-keys"))
-
-
-@pytest.fixture
-def settings(settings: Settings, platform_keys: Path) -> Settings:
-    """Test settings with the cached platform keys in place before the app starts."""
-    install_platform_keys(platform_keys, settings.platform_key_dir)
-    return settings
-
-
-@pytest.fixture
-async def base(app: Litestar) -> AsyncIterator[str]:
-    """The app served by uvicorn on the test's event loop."""
-    async with served(app) as url:
-        yield url
+__all__ = ["base", "launch", "platform_keys", "settings"]
 
 
 @pytest.fixture
