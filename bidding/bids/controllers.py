@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 from litestar.response import Stream
 
 from bidding.bids import services, views
@@ -109,9 +109,9 @@ class BidController(Controller):
         platform: BidPlatform,
         principal: Principal,
         statement: Annotated[
-            str, Parameter(header="sunbid-statement", description="base64 of the signed submission statement")
+            str, HeaderParameter(name="sunbid-statement", description="base64 of the signed submission statement")
         ],
-        escrow: Annotated[str, Parameter(header="sunbid-escrow", description="base64 of the escrow share bundle")],
+        escrow: Annotated[str, HeaderParameter(name="sunbid-escrow", description="base64 of the escrow share bundle")],
     ) -> ReceiptOut:
         """Streams the body (never held in memory), commits before the deadline, answers with the receipt."""
         envelope = decode_envelope(platform, statement, escrow)

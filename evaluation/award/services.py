@@ -325,7 +325,7 @@ async def award_clocks(session: AsyncSession) -> int:
         .where(Award.status.in_(["awaiting_decision", "decided", "notified"]), Tender.status != TenderStatus.SUSPENDED)
         .with_for_update(of=Award, skip_locked=True)
     )
-    for award, tender in rows.tuples().all():
+    for award, tender in rows.all():
         if award.status == "awaiting_decision" and award.decision_due and now >= award.decision_due:
             await _decide(session, tender, award, 1, None, SYSTEM)
             await record_event(

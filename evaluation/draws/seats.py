@@ -38,7 +38,7 @@ async def my_seats(session: AsyncSession, principal: Principal) -> list[tuple[Pa
         .where(PanelMember.user_id == principal.user_id)
         .order_by(PanelMember.created_at)
     )
-    return [(m, t) for m, t in rows.tuples().all()]
+    return [(m, t) for m, t in rows.all()]
 
 
 async def accept_seat(session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> PanelMember:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Response, get
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from core.identity.principal import Principal
 from core.web import UnitOfWork, principal_dependency, signed_in
@@ -70,7 +70,7 @@ class ClockController(Controller):
         principal: Principal,
         tender: uuid.UUID | None = None,
         clock_state: Annotated[
-            Literal["running", "yellow", "red", "paused", "met", "cancelled"] | None, Parameter(query="state")
+            Literal["running", "yellow", "red", "paused", "met", "cancelled"] | None, QueryParameter(name="state")
         ] = None,
     ) -> list[ClockOut]:
         """Regulators: every clock; others: clocks their organization must meet."""
@@ -101,7 +101,7 @@ class ClockController(Controller):
         *,
         uow: UnitOfWork,
         principal: Principal,
-        export_format: Annotated[Literal["csv", "json"], Parameter(query="format")] = "csv",
+        export_format: Annotated[Literal["csv", "json"], QueryParameter(name="format")] = "csv",
         tender: uuid.UUID | None = None,
         organization: uuid.UUID | None = None,
         colour: Colour | None = None,
