@@ -47,7 +47,7 @@ from supervision.cases.controllers import CaseController
 from supervision.clocks.controllers import ClockController
 from supervision.ledger.controllers import LedgerController
 from supervision.ledger.keys import load_or_create_ledger_key
-from supervision.ledger.sealed import on_sealed_period_over, on_tender_published
+from supervision.ledger.sealed import on_sealed_period_over, on_tender_cancelled, on_tender_published
 from supervision.ledger.worker import LedgerWorker
 from supervision.workbench.controllers import WorkbenchController
 from trading.notices import pages as notice_pages
@@ -68,10 +68,12 @@ async def health(request: Request[Any, Any, Any]) -> dict[str, str]:
 
 
 def wire_ledger_events() -> None:
-    """Sealed streams follow the tender: opened at publication, revealed when the opening starts (idempotent)."""
+    """Sealed streams follow the tender: opened at publication, revealed when the opening starts, closed unrevealed
+    by a cancellation (idempotent)."""
     for event_type, handler in (
         ("tender.published", on_tender_published),
         ("tender.opening_started", on_sealed_period_over),
+        ("tender.cancelled", on_tender_cancelled),
     ):
         if handler not in subscribers(event_type):
             subscribe(event_type, handler)

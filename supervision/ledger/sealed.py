@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.confidential import ConfidentialStream, PendingCommitment, open_stream
@@ -22,6 +22,8 @@ from core.journal import JournalEvent
 from supervision.ledger.entries import batch_of, reveal_entry, slot_entry
 from supervision.ledger.models import LedgerSlot
 from supervision.ledger.services import Appender, add_events, lock_state
+from trading.tenders.models import Tender
+from trading.tenders.states import TenderStatus
 
 MAX_SLOTS_PER_TICK = 10_000
 
@@ -70,12 +72,18 @@ async def _append_slots(
 
 
 async def tick_slots(session: AsyncSession, tender_id: uuid.UUID | None = None, *, final: bool = False) -> int:
-    """Append every due slot entry of every open tender (or one); `final` also closes the current slot."""
+    """Append every due slot entry of every open tender (or one); `final` also closes the current slot.
+
+    A cancelled tender's stream had its final slot at the cancellation (`close_cancelled`) and gets no more.
+    """
     state = await lock_state(session)
     now = await db_now(session)
     query = select(ConfidentialStream).where(ConfidentialStream.revealed_at.is_(None))
     if tender_id is not None:
         query = query.where(ConfidentialStream.tender_id == tender_id)
+    if not final:
+        cancelled = exists().where(Tender.id == ConfidentialStream.tender_id, Tender.status == TenderStatus.CANCELLED)
+        query = query.where(~cancelled)
     streams = (await session.scalars(query.order_by(ConfidentialStream.tender_id))).all()
     appender = Appender(state)
     count = 0
@@ -149,7 +157,20 @@ async def on_tender_published(session: AsyncSession, event: JournalEvent) -> Non
         await open_stream(session, event.subject_id)
 
 
+async def close_cancelled(session: AsyncSession, tender_id: uuid.UUID) -> int:
+    """A cancelled tender's stream ends: what is queued is folded into a final slot and nothing follows. Its
+    commitments stay blinded, since no opening will come (条例 Art 31: the bids go back unopened); the salts stay in
+    the database for a regulator. Returns the slots appended."""
+    return await tick_slots(session, tender_id, final=True)
+
+
+async def on_tender_cancelled(session: AsyncSession, event: JournalEvent) -> None:
+    """Journal subscriber: the cancellation closes the tender's stream in the same transaction."""
+    if event.subject_id is not None:
+        await close_cancelled(session, event.subject_id)
+
+
 async def on_sealed_period_over(session: AsyncSession, event: JournalEvent) -> None:
-    """Journal subscriber for the opening (or a cancellation): reveal the tender's stream."""
+    """Journal subscriber for the opening: reveal the tender's stream."""
     if event.subject_id is not None:
         await reveal_tender(session, event.subject_id)
