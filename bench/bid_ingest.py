@@ -17,22 +17,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import (
-    BenchPlatform,
+from _bids import (
     Outcome,
     PreparedBid,
+    count_lost,
+    percentile,
+    prepare_bids,
+    upload_concurrently,
+)
+from _platform import (
+    BenchPlatform,
+    embedded_platform,
+    populate,
+)
+from _support import (
     Server,
     baseline_server,
-    count_lost,
-    embedded_platform,
     free_port,
     log,
-    percentile,
     platform_server,
-    populate,
-    prepare_bids,
     settle,
-    upload_concurrently,
 )
 
 BIDDERS = int(os.environ.get("BENCH_BIDDERS", "200"))

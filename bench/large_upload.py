@@ -16,23 +16,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import (
-    BenchPlatform,
+from _bids import (
     Outcome,
     PreparedBid,
+    count_lost,
+    request_head,
+    seal_bid,
+    upload_file,
+)
+from _platform import (
+    BenchPlatform,
+    embedded_platform,
+    populate,
+)
+from _support import (
     RssSampler,
     Server,
     baseline_server,
-    count_lost,
-    embedded_platform,
     free_port,
     log,
     platform_server,
-    populate,
-    request_head,
-    seal_bid,
     settle,
-    upload_file,
     vm_kib,
 )
 

@@ -22,17 +22,21 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import (
-    BenchPlatform,
+from _bids import (
     PreparedBid,
-    embedded_platform,
-    free_port,
-    log,
     percentile,
-    platform_server,
-    populate,
     prepare_bids,
     upload_concurrently,
+)
+from _platform import (
+    BenchPlatform,
+    embedded_platform,
+    populate,
+)
+from _support import (
+    free_port,
+    log,
+    platform_server,
 )
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "1000"))
