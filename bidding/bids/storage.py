@@ -49,6 +49,21 @@ def _write_all(fd: int, data: bytes, digest: hashlib._Hash) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _close_opened(opening: asyncio.Future[int]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        os.close(opening.result())
+
+
+def _finish(fd: int, rest: list[bytes], digest: hashlib._Hash) -> None:
+    """The last bytes, fsync and close, in one trip to an I/O thread (file calls can block on a busy directory)."""
+    if rest:
+        _write_all(fd, b"".join(rest), digest)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _check_size(size: int, max_bytes: int) -> None:
     if size > max_bytes:
         raise TooLarge(f"the upload exceeds {max_bytes} bytes")
@@ -126,18 +141,28 @@ class BidBlobs:
         """The blob's bytes in chunks."""
         return self.store.read_stream(sha256)
 
+    async def _open(self, tmp: Path) -> int:
+        """Create the temp file on an I/O thread; a caller cancelled meanwhile still gets the descriptor closed."""
+        opening = asyncio.ensure_future(self._run(os.open, tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        try:
+            return await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            opening.add_done_callback(_close_opened)
+            raise
+
     async def stage(self, chunks: AsyncIterable[bytes], max_bytes: int) -> StagedUpload:
         """Stream to a temp file, refusing non-age data on its first bytes (rule 21) and anything over max_bytes."""
         if not self._tmp_ready:
             await self._run(lambda: self.tmp_dir.mkdir(parents=True, exist_ok=True))
             self._tmp_ready = True
         tmp = self.tmp_dir / f"{uuid.uuid4().hex}{TMP_SUFFIX}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = await self._open(tmp)
         digest = hashlib.sha256()
         size, head, head_ok = 0, b"", False
         batch: list[bytes] = []
         batched = 0
         pending: asyncio.Future[None] | None = None
+        finishing = False
         try:
             async for chunk in chunks:
                 size += len(chunk)
@@ -158,16 +183,15 @@ class BidBlobs:
             if pending is not None:
                 await pending
                 pending = None
-            if batch:
-                await self._run(_write_all, fd, b"".join(batch), digest)
-            await self._run(os.fsync, fd)
+            finishing = True
+            await self._run(_finish, fd, batch, digest)
         except BaseException:
             if pending is not None:
                 await asyncio.gather(pending, return_exceptions=True)
-            os.close(fd)
+            if not finishing:
+                os.close(fd)
             tmp.unlink(missing_ok=True)
             raise
-        os.close(fd)
         return StagedUpload(tmp, digest.hexdigest(), size)
 
     def _place(self, staged: StagedUpload) -> tuple[bool, tuple[Path, ...]]:
