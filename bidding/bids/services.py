@@ -69,7 +69,7 @@ async def _locked_tender(session: AsyncSession, tender_id: uuid.UUID) -> Tender:
 
 async def _serialize_bidder(session: AsyncSession, tender_id: uuid.UUID, lot_id: uuid.UUID, org: uuid.UUID) -> None:
     """One transaction at a time per bidder and lot, so versions stay gapless and one version stays live."""
-    key = f"sunbid/bid/{tender_id}/{lot_id}/{org}"
+    key = sql.slot_key((tender_id, lot_id, org))
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 

@@ -174,14 +174,15 @@ async def lock_tenders(
     return [found.get(n) for n in range(1, len(keys) + 1)]
 
 
-def _slot_key(slot: Slot) -> str:
+def slot_key(slot: Slot) -> str:
+    """The advisory-lock key of one bidder's versions for one lot (the ORM withdrawal path takes the same)."""
     return f"sunbid/bid/{slot[0]}/{slot[1]}/{slot[2]}"
 
 
 async def serialize_bidders(connection: asyncpg.Connection, slots: Sequence[Slot]) -> None:
     """Advisory locks on each slot (the same keys as the ORM withdrawal path), in key order."""
     if slots:
-        await connection.fetchval(SERIALIZE_BIDDERS_SQL, sorted({_slot_key(s) for s in slots}))
+        await connection.fetchval(SERIALIZE_BIDDERS_SQL, sorted({slot_key(s) for s in slots}))
 
 
 def _columns(slots: Sequence[Slot]) -> tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]:

@@ -12,7 +12,7 @@ from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from bidding.opening import context, escrow, objections, record, services, views
+from bidding.opening import context, escrow, objections, record, release, services, views
 from bidding.opening.context import OpeningContext
 from bidding.opening.decrypt import Decryptor
 from bidding.opening.notify import HallHub, listen_dsn
@@ -139,7 +139,7 @@ class OpeningController(Controller):
     ) -> ReleaseOut:
         """Checked against the recipient committed at submission; decrypted in a worker process."""
         async with uow() as session:
-            rows = await services.release_identity(
+            rows = await release.release_identity(
                 context.current(), session, principal, tender_id, data.identity.strip(), _client(request)
             )
             out = [{"bid": str(r.bid_id), "lot": r.lot_number, "status": r.status} for r in rows]

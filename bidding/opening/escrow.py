@@ -22,7 +22,8 @@ from bidding.opening.context import OpeningContext
 from bidding.opening.decrypt import DecryptFailed
 from bidding.opening.errors import ShareRefused, WindowClosed
 from bidding.opening.models import EscrowRelease, OpenedBid
-from bidding.opening.services import get_opening, mark_opened, open_with
+from bidding.opening.release import mark_opened, open_with
+from bidding.opening.services import get_opening
 from bidding.opening.states import OpenedStatus, OpeningStatus
 from core.confidential import format_time
 from core.db import db_now

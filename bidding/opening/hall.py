@@ -18,7 +18,7 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bidding.opening import context, messages, objections, services
+from bidding.opening import context, messages, objections, release, services
 from bidding.opening.access import Seat, seat_of
 from bidding.opening.errors import OpeningNotFound
 from bidding.opening.models import Opening
@@ -68,7 +68,7 @@ async def _release(hall: HallSession, frame: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(identity, str):
         raise InvalidInput("release needs identity (your per-tender age identity)")
     async with hall.sessions() as session, session.begin():
-        rows = await services.release_identity(
+        rows = await release.release_identity(
             context.current(), session, hall.need(), hall.tender_id, identity.strip(), hall.client()
         )
         result = [{"bid": str(r.bid_id), "lot": r.lot_number, "status": r.status} for r in rows]

@@ -7,6 +7,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 import asyncpg
 from argon2 import PasswordHasher
@@ -204,23 +205,6 @@ async def logout(session: AsyncSession, token: str) -> None:
     await session.execute(update(AuthToken).where(AuthToken.token_sha256 == _token_digest(token)).values(revoked=True))
 
 
-async def authenticate(session: AsyncSession, token: str) -> Principal:
-    """Resolve a bearer token to its principal, or refuse."""
-    now = await db_now(session)
-    row = await session.execute(
-        select(AuthToken, User)
-        .join(User, User.id == AuthToken.user_id)
-        .where(AuthToken.token_sha256 == _token_digest(token))
-    )
-    found = row.first()
-    if found is None:
-        raise NotAuthenticated("the bearer token is unknown")
-    auth_token, user = found
-    if auth_token.revoked or auth_token.expires_at <= now or not user.active:
-        raise NotAuthenticated("the bearer token has expired or was revoked")
-    return principal_of(user)
-
-
 AUTHENTICATE_SQL = """
 select u.id, u.username, u.organization_id, o.org_type, u.roles,
        t.revoked or t.expires_at <= sunbid_now() or not u.active as lapsed
@@ -245,6 +229,16 @@ async def authenticate_on_driver(connection: asyncpg.Connection, token: str) -> 
         org_type=OrgType(row["org_type"]),
         roles=frozenset(Role(r) for r in row["roles"]),
     )
+
+
+async def authenticate(session: AsyncSession, token: str) -> Principal:
+    """Resolve a bearer token to its principal, or refuse (the same statement as the middleware's, on the session's
+    connection)."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    if raw.driver_connection is None:
+        raise RuntimeError("the session's connection has no driver connection")
+    return await authenticate_on_driver(cast("asyncpg.Connection", raw.driver_connection), token)
 
 
 def principal_of(user: User) -> Principal:
