@@ -166,28 +166,34 @@ def platform_server(database_url: str, data_dir: Path, port: int, *, workers: in
 
 
 def baseline_server(directory: Path, port: int, *, workers: int = WORKERS) -> Server:
-    """The minimal app on uvicorn with the flags `sunbid serve` passes (one worker, no access log, no log config)."""
+    """The minimal app on uvicorn with the options `sunbid serve` passes (no access log, no log config), and with
+    more than one worker through the same launcher (`sunbid.serving`: a SO_REUSEPORT socket per worker)."""
     directory.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, BASELINE_DIR_ENV: str(directory)}
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--app-dir",
-        str(BENCH_DIR),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        "--ws",
-        "websockets-sansio",
-        "--workers",
-        str(workers),
-        "_support:app",
-    ]
+    options = {"host": "127.0.0.1", "port": port, "log_config": None, "access_log": False, "ws": "websockets-sansio"}
+    launcher = (
+        f"import sys; sys.path.insert(0, {str(BENCH_DIR)!r}); sys.path.insert(0, {str(REPO)!r}); "
+        f"from sunbid.serving import serve_workers; serve_workers('_support:app', {workers}, {options!r})"
+    )
+    command = [sys.executable, "-c", launcher]
+    if workers == 1:
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(BENCH_DIR),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--ws",
+            "websockets-sansio",
+            "_support:app",
+        ]
     return Server("baseline", command, env, port=port, probe="/", log=directory.parent / "baseline-server.log")
 
 

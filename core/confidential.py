@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-import asyncpg
 from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,7 +70,7 @@ def _uuid(value: uuid.UUID | None) -> str | None:
 
 def format_time(value: datetime) -> str:
     """UTC with microseconds and a Z, so the same instant always gives the same ledger bytes."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).isoformat(timespec="microseconds").removesuffix("+00:00") + "Z"
 
 
 class EventFacts(Protocol):
@@ -179,38 +178,9 @@ class _NewEvent:
     payload_sha256: bytes
 
 
-_LOCK_STREAMS_SQL = (
-    "select tender_id, revealed_at from confidential_streams where tender_id = any($1::uuid[]) "
-    "order by tender_id for share"
-)
-_OPEN_STREAMS_SQL = (
-    "insert into confidential_streams (tender_id, slot_seconds) select unnest($1::uuid[]), $2 "
-    "on conflict (tender_id) do nothing"
-)
-_INSERT_EVENTS_AND_COMMITMENTS_SQL = """
-with event as (
-    insert into journal_events (id, event_type, actor_user_id, organization_id, subject_id, recorded_at, payload,
-                                payload_canonical, payload_sha256, confidential_until_opening)
-    select id, event_type, actor, organization, subject, recorded_at, payload::jsonb, canonical, digest, true
-    from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::text[],
-                $8::bytea[], $9::bytea[])
-         as e(id, event_type, actor, organization, subject, recorded_at, payload, canonical, digest)
-    returning id, seq
-), commitment as (
-    insert into confidential_commitments (id, tender_id, event_seq, record, salt, commitment)
-    select c.id, c.tender, event.seq, c.record, c.salt, c.commitment
-    from unnest($10::uuid[], $1::uuid[], $11::uuid[], $12::bytea[], $13::bytea[], $14::bytea[])
-         as c(id, event_id, tender, record, salt, commitment)
-    join event on event.id = c.event_id
-    returning event_seq, queued_at
-)
-select event.id as event_id, commitment.queued_at from commitment join event on event.seq = commitment.event_seq
-"""
-
-
 @dataclass(frozen=True)
 class ConfidentialAct:
-    """One sealed-period act for `commit_confidential_on_driver`; recorded_at is the database time the caller's
+    """One sealed-period act for `prepare_confidential`; recorded_at is the database time the caller's
     transaction read (the act's time), so the commitment can be computed before the insert."""
 
     tender_id: uuid.UUID
@@ -221,26 +191,29 @@ class ConfidentialAct:
     subject_id: uuid.UUID | None = None
 
 
-async def commit_confidential_on_driver(
-    connection: asyncpg.Connection, acts: Sequence[ConfidentialAct]
-) -> list[ConfidentialCommitment]:
-    """`commit_confidential` for many acts in three plain statements (the bid ingest path's group commit): the
-    streams are share-locked in tender order, then every event and its commitment go in with one insert."""
-    if not acts:
-        return []
+@dataclass(frozen=True)
+class PreparedConfidential:
+    """A batch of sealed-period acts as the columns a plain-SQL writer inserts (events, then their commitments, in
+    the acts' order), with each act's commitment for its receipt."""
+
+    event_columns: tuple[list[Any], ...]
+    """id, event_type, actor_user_id, organization_id, subject_id, recorded_at, payload (JSON text),
+    payload_canonical, payload_sha256."""
+    commitment_columns: tuple[list[Any], ...]
+    """id, tender_id, record, salt, commitment (the event is the event column's id at the same index)."""
+    commitments: list[bytes]
+
+
+def prepare_confidential(acts: Sequence[ConfidentialAct]) -> PreparedConfidential:
+    """`commit_confidential` for many acts, computed in Python for one plain insert (the bid ingest path's group
+    commit, through `sunbid_commit_bids`): every value, the salted commitments included, is fixed before the
+    statement, so the receipts that state them can be signed first."""
+    events: list[list[Any]] = [[] for _ in range(9)]
+    commitment_columns: list[list[Any]] = [[] for _ in range(5)]
+    commitments: list[bytes] = []
     for act in acts:
         if subscribers(act.event_type) or subscribers("*"):
             raise RuntimeError(f"{act.event_type} has journal subscribers; record it through commit_confidential")
-    tenders = sorted({act.tender_id for act in acts})
-    streams = {row["tender_id"]: row["revealed_at"] for row in await connection.fetch(_LOCK_STREAMS_SQL, tenders)}
-    if len(streams) < len(tenders):
-        await connection.execute(_OPEN_STREAMS_SQL, [t for t in tenders if t not in streams], DEFAULT_SLOT_SECONDS)
-        streams = {row["tender_id"]: row["revealed_at"] for row in await connection.fetch(_LOCK_STREAMS_SQL, tenders)}
-    for tender_id in tenders:
-        if streams.get(tender_id) is not None:
-            raise Conflict(f"tender {tender_id} is past its sealed period; no confidential act can be added")
-    rows = []
-    for act in acts:
         values = event_values(
             act.event_type, act.payload, actor=act.actor, subject_id=act.subject_id, confidential=True
         )
@@ -255,26 +228,23 @@ async def commit_confidential_on_driver(
         )
         record = canonical_json(event_record(new_event))
         salt = secrets.token_bytes(32)
-        rows.append((act, values, record, salt, commitment_hash(salt, record)))
-    inserted = await connection.fetch(
-        _INSERT_EVENTS_AND_COMMITMENTS_SQL,
-        [values["id"] for _, values, _, _, _ in rows],
-        [act.event_type for act, _, _, _, _ in rows],
-        [act.actor.user_id for act, _, _, _, _ in rows],
-        [act.actor.organization_id for act, _, _, _, _ in rows],
-        [act.subject_id for act, _, _, _, _ in rows],
-        [act.recorded_at for act, _, _, _, _ in rows],
-        [values["payload_canonical"].decode() for _, values, _, _, _ in rows],
-        [values["payload_canonical"] for _, values, _, _, _ in rows],
-        [values["payload_sha256"] for _, values, _, _, _ in rows],
-        [random_id() for _ in rows],
-        [act.tender_id for act, _, _, _, _ in rows],
-        [record for _, _, record, _, _ in rows],
-        [salt for _, _, _, salt, _ in rows],
-        [commitment for _, _, _, _, commitment in rows],
-    )
-    queued = {row["event_id"]: row["queued_at"] for row in inserted}
-    return [
-        ConfidentialCommitment(values["id"], act.tender_id, commitment, queued[values["id"]])
-        for act, values, _, _, commitment in rows
-    ]
+        commitment = commitment_hash(salt, record)
+        row = (
+            values["id"],
+            act.event_type,
+            act.actor.user_id,
+            act.actor.organization_id,
+            act.subject_id,
+            act.recorded_at,
+            values["payload_canonical"].decode(),
+            values["payload_canonical"],
+            values["payload_sha256"],
+        )
+        for column, value in zip(events, row, strict=True):
+            column.append(value)
+        for column, value in zip(
+            commitment_columns, (random_id(), act.tender_id, record, salt, commitment), strict=True
+        ):
+            column.append(value)
+        commitments.append(commitment)
+    return PreparedConfidential(tuple(events), tuple(commitment_columns), commitments)

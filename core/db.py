@@ -79,7 +79,12 @@ async def create_driver_pool(url: str, *, max_size: int = DRIVER_POOL_SIZE) -> a
     few prepared statements here instead of ORM units of work, which cost ten times the CPU per request."""
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     pool: asyncpg.Pool = await asyncpg.create_pool(
-        dsn, min_size=0, max_size=max_size, init=_driver_codecs, reset=_keep_session
+        dsn,
+        min_size=0,
+        max_size=max_size,
+        init=_driver_codecs,
+        reset=_keep_session,
+        server_settings={"plan_cache_mode": "force_generic_plan"},
     )
     return pool
 

@@ -7,6 +7,7 @@ kept on disk under the data dir, and no user's private key ever reaches it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import secrets
@@ -186,6 +187,7 @@ def issue_certificate(
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def public_key_sha256(cert: x509.Certificate) -> str:
     """Hex SHA-256 of the certificate's SubjectPublicKeyInfo (a stable key fingerprint)."""
     spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)

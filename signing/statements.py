@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -84,10 +85,21 @@ class SignedStatement:
     @property
     def certificate(self) -> x509.Certificate:
         """The signer certificate (parsed on demand; StatementInvalid if it is not PEM)."""
-        try:
-            return x509.load_pem_x509_certificate(self.certificate_pem.encode())
-        except ValueError as exc:
-            raise StatementInvalid("the signer certificate is not a PEM certificate") from exc
+        return load_certificate(self.certificate_pem)
+
+
+CERTIFICATE_CACHE = 4096
+"""Parsed certificates and chain checks kept per process: a bidder signs every submission with one certificate, so
+a deadline rush re-parses and re-verifies the same few hundred certificates (results depend only on the bytes)."""
+
+
+@functools.lru_cache(maxsize=CERTIFICATE_CACHE)
+def load_certificate(pem: str) -> x509.Certificate:
+    """A PEM certificate, parsed once per process (certificates are immutable; StatementInvalid if not PEM)."""
+    try:
+        return x509.load_pem_x509_certificate(pem.encode())
+    except ValueError as exc:
+        raise StatementInvalid("the signer certificate is not a PEM certificate") from exc
 
 
 def _require_p256(key: object, what: str) -> ec.EllipticCurvePublicKey:
@@ -98,15 +110,22 @@ def _require_p256(key: object, what: str) -> ec.EllipticCurvePublicKey:
 
 def sign_statement(payload: dict[str, Any], key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> SignedStatement:
     """Sign payload's canonical bytes with key, which must be the key certified by cert."""
+    certificate_pem = _certified_pem(key, cert)
+    body = canonical_json(payload)
+    signature = key.sign(body, ec.ECDSA(hashes.SHA256()))
+    return SignedStatement(body, signature, certificate_pem)
+
+
+@functools.lru_cache(maxsize=64)
+def _certified_pem(key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> str:
+    """The PEM of cert, once it is checked to certify key (the platform signs every receipt with one key)."""
     if not isinstance(key.curve, ec.SECP256R1):
         raise TypeError("ES256 needs a P-256 key")
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
     der = serialization.Encoding.DER
     if key.public_key().public_bytes(der, spki) != cert.public_key().public_bytes(der, spki):
         raise ValueError("the certificate does not certify this signing key")
-    body = canonical_json(payload)
-    signature = key.sign(body, ec.ECDSA(hashes.SHA256()))
-    return SignedStatement(body, signature, cert.public_bytes(serialization.Encoding.PEM).decode())
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def _check_validity(cert: x509.Certificate, at: dt.datetime, what: str) -> None:
@@ -114,6 +133,7 @@ def _check_validity(cert: x509.Certificate, at: dt.datetime, what: str) -> None:
         raise StatementInvalid(f"the {what} certificate is not valid at {at.isoformat()}")
 
 
+@functools.lru_cache(maxsize=CERTIFICATE_CACHE)
 def _check_signer_usage(cert: x509.Certificate) -> None:
     try:
         constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
@@ -129,7 +149,10 @@ def _check_signer_usage(cert: x509.Certificate) -> None:
         raise StatementInvalid("the signer certificate's key usage does not allow signatures")
 
 
-def _check_issued_by_root(cert: x509.Certificate, trust_roots: list[x509.Certificate], at: dt.datetime) -> None:
+@functools.lru_cache(maxsize=CERTIFICATE_CACHE)
+def _issuers(cert: x509.Certificate, trust_roots: tuple[x509.Certificate, ...]) -> tuple[x509.Certificate, ...]:
+    """The roots whose signature on cert verifies (a pure function of the bytes, so it is cached)."""
+    found = []
     for root in trust_roots:
         if cert.issuer != root.subject:
             continue
@@ -137,6 +160,12 @@ def _check_issued_by_root(cert: x509.Certificate, trust_roots: list[x509.Certifi
             cert.verify_directly_issued_by(root)
         except (ValueError, TypeError, InvalidSignature):
             continue
+        found.append(root)
+    return tuple(found)
+
+
+def _check_issued_by_root(cert: x509.Certificate, trust_roots: list[x509.Certificate], at: dt.datetime) -> None:
+    for root in _issuers(cert, tuple(trust_roots)):
         _check_validity(root, at, "trust root")
         return
     raise StatementInvalid("the signer certificate was not issued by a trusted root")

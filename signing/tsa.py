@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from asn1crypto import algos, cms, core, keys, tsp
+from asn1crypto import algos, cms, keys, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -120,11 +121,50 @@ def _der(tag: int, content: bytes) -> bytes:
 
 _SEQUENCE, _SET, _OCTET_STRING, _CONTEXT_0 = 0x30, 0x31, 0x04, 0xA0
 _TSA_POLICY = "1.3.6.1.4.1.4146.2.2"
+"""The policy OID pyHanko's DummyTimeStamper puts in its tokens (kept, so tokens look the same as before)."""
 _SHA256_IMPRINT_PREFIX = tsp.MessageImprint(
     {"hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}), "hashed_message": bytes(32)}
 ).dump()[:-32]
 """The DER MessageImprint of a SHA-256 digest up to the digest's 32 bytes (a fixed prefix)."""
-"""The policy OID pyHanko's DummyTimeStamper puts in its tokens (kept, so tokens look the same as before)."""
+_INTEGER, _UTC_TIME, _GENERALIZED_TIME = 0x02, 0x17, 0x18
+_SIGNING_TIME = cms.CMSAttributeType("signing_time").dump()
+_MESSAGE_DIGEST = cms.CMSAttributeType("message_digest").dump()
+
+
+def der_integer(value: int) -> bytes:
+    """DER INTEGER of a non-negative int (minimal, with a leading zero byte when the top bit is set)."""
+    if value < 0:
+        raise ValueError("only non-negative integers are encoded here")
+    return _der(_INTEGER, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+
+
+def der_generalized_time(when: dt.datetime) -> bytes:
+    """DER GeneralizedTime in UTC, fractional seconds without trailing zeros (X.690 11.7)."""
+    utc = when.astimezone(dt.UTC)
+    text = utc.strftime("%Y%m%d%H%M%S")
+    if utc.microsecond:
+        text += "." + f"{utc.microsecond:06d}".rstrip("0")
+    return _der(_GENERALIZED_TIME, (text + "Z").encode())
+
+
+def der_signing_time(when: dt.datetime) -> bytes:
+    """The CMS signing-time attribute as UTCTime (whole seconds), as pyHanko encodes it."""
+    stamp = when.astimezone(dt.UTC).strftime("%y%m%d%H%M%SZ").encode()
+    return _der(_SEQUENCE, _SIGNING_TIME + _der(_SET, _der(_UTC_TIME, stamp)))
+
+
+def der_message_digest(digest: bytes) -> bytes:
+    """The CMS message-digest attribute."""
+    return _der(_SEQUENCE, _MESSAGE_DIGEST + _der(_SET, _der(_OCTET_STRING, digest)))
+
+
+_VERSION_1, _VERSION_3 = der_integer(1), der_integer(3)
+
+
+@functools.lru_cache(maxsize=8)
+def _digest_algorithm(md_algorithm: str) -> bytes:
+    encoded: bytes = algos.DigestAlgorithm({"algorithm": md_algorithm}).dump()
+    return encoded
 
 
 class _LocalTimeStamper(DummyTimeStamper):
@@ -175,11 +215,11 @@ class _LocalTimeStamper(DummyTimeStamper):
             _SEQUENCE,
             b"".join(
                 (
-                    core.Integer(1).dump(),
+                    _VERSION_1,
                     self._policy,
                     imprint,
-                    core.Integer(get_nonce()).dump(),  # type: ignore[no-untyped-call]
-                    core.GeneralizedTime(when).dump(),
+                    der_integer(get_nonce()),  # type: ignore[no-untyped-call]
+                    der_generalized_time(when),
                     nonce,
                     self._tsa_name,
                 )
@@ -198,24 +238,23 @@ class _LocalTimeStamper(DummyTimeStamper):
         tst_info = self._tst_info(imprint, nonce, when)
         digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
         digest.update(tst_info)
-        attribute = general.simple_cms_attribute
         attributes = b"".join(
             sorted(  # DER: the elements of a SET OF in the order of their encodings
                 (
                     self._content_type_attr,
-                    attribute("signing_time", cms.Time({"utc_time": core.UTCTime(when)})).dump(),  # type: ignore[no-untyped-call]
+                    der_signing_time(when),
                     self._signing_cert_attr,
-                    attribute("message_digest", digest.finalize()).dump(),  # type: ignore[no-untyped-call]
+                    der_message_digest(digest.finalize()),
                 )
             )
         )
         signature = self._sign(_der(_SET, attributes), md_algorithm)
-        digest_algorithm = algos.DigestAlgorithm({"algorithm": md_algorithm}).dump()
+        digest_algorithm = _digest_algorithm(md_algorithm)
         signer_info = _der(
             _SEQUENCE,
             b"".join(
                 (
-                    core.Integer(1).dump(),
+                    _VERSION_1,
                     self._sid,
                     digest_algorithm,
                     _der(_CONTEXT_0, attributes),
@@ -228,7 +267,7 @@ class _LocalTimeStamper(DummyTimeStamper):
             _SEQUENCE,
             b"".join(
                 (
-                    core.Integer(3).dump(),
+                    _VERSION_3,
                     _der(_SET, digest_algorithm),
                     _der(_SEQUENCE, self._tst_info_type + _der(_CONTEXT_0, _der(_OCTET_STRING, tst_info))),
                     self._certificates,

@@ -32,7 +32,7 @@ def check_escrow(facts: sql.SubmissionFacts, escrow: dict[str, Any]) -> None:
         raise EscrowRefused("escrow: a sealed share is too large")
 
 
-def open_for(principal: Principal, tender: sql.SubmissionFacts | sql.LockedTender, lot: int) -> uuid.UUID:
+def open_for(principal: Principal, tender: sql.SubmissionFacts | sql.CommitFacts, lot: int) -> uuid.UUID:
     """The checks every submission passes twice (before the upload and when committing); the lot's id."""
     if not may_read(principal, tender):
         raise NotFound(f"tender {tender.id} does not exist")

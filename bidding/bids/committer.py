@@ -1,10 +1,13 @@
 """Group commit for sealed bids: submissions that finish uploading while a batch is being committed go together in
-the next one (up to CONCURRENT_BATCHES in flight), so a deadline rush costs a handful of statements and one WAL
-flush per batch instead of per bid.
+the next one (up to CONCURRENT_BATCHES in flight), so a deadline rush costs two statements and one WAL flush per
+batch instead of a transaction per bid.
 
-Each bid is checked on its own (deadline by the database clock, suspension, debarment, version) and refused on its
-own; the valid ones share the transaction. If the batch fails for any other reason, its bids are retried one by one,
-so one bad bid fails alone. A bid's receipt goes back only after the transaction that holds it has committed.
+A batch reads its facts in one statement (database time, tenders, lots, bidders, versions) and checks each bid on
+its own (deadline by the database clock, suspension, debarment, version), refusing it alone. The valid ones get
+their records, commitments and signed receipts in Python, and then one call of `sunbid_commit_bids` takes the
+locks, re-checks what could have changed meanwhile, and writes them all in its own transaction. If the batch fails
+(a change found by that re-check, or anything else), its bids are retried one by one, so a bad bid fails alone. A
+bid's receipt goes back only after the statement that holds it has committed.
 """
 
 from __future__ import annotations
@@ -27,18 +30,18 @@ from bidding.bids.envelope import RECEIPT_TYPE, Envelope
 from bidding.bids.models import Bid
 from bidding.bids.platform import BidPlatform
 from bidding.bids.states import BidStatus, transition
-from core.confidential import ConfidentialAct, commit_confidential_on_driver, format_time
+from core.confidential import ConfidentialAct, format_time, prepare_confidential
 from core.errors import Conflict, DomainError, NotFound
 from core.identity.principal import Principal
 from signing.receipts import issue_receipt
 
 logger = logging.getLogger("sunbid.bids")
-Transaction = Callable[[], AbstractAsyncContextManager[asyncpg.Connection]]
+Lane = Callable[[], AbstractAsyncContextManager[asyncpg.Connection]]
 BATCH_LIMIT = 128
 CONCURRENT_BATCHES = 3
 """Batches in flight at once: while one waits on the database another fills (measured: 3 beats 1 and 6 in
-bench/bid_ingest.py). Their locks are taken in the same order (tenders by id, bidder keys sorted), so they cannot
-deadlock, and two bids of one bidder and lot still commit one after the other."""
+bench/bid_ingest.py). `sunbid_commit_bids` takes its locks in one order (tenders by id, bidder keys sorted), so
+batches cannot deadlock, and two bids of one bidder and lot still commit one after the other."""
 
 
 @dataclass
@@ -46,7 +49,7 @@ class _Pending:
     principal: Principal
     envelope: Envelope
     done: asyncio.Future[Bid]
-    tender: sql.LockedTender | None = field(default=None)
+    tender: sql.CommitFacts | None = field(default=None)
 
     @property
     def key(self) -> tuple[uuid.UUID, int, uuid.UUID]:
@@ -60,13 +63,13 @@ class BidCommitter:
     def __init__(
         self,
         platform: BidPlatform,
-        transaction: Transaction,
+        connection: Lane,
         batch_limit: int = BATCH_LIMIT,
         concurrency: int = CONCURRENT_BATCHES,
     ) -> None:
         self._platform = platform
         self._concurrency = concurrency
-        self._transaction = transaction
+        self._connection = connection
         self._batch_limit = batch_limit
         self._queue: list[_Pending] = []
         self._flushers: set[asyncio.Task[None]] = set()
@@ -115,73 +118,67 @@ class BidCommitter:
 
     async def _commit(self, batch: list[_Pending]) -> None:
         results: list[tuple[_Pending, Bid]] = []
-        async with self._transaction() as connection:
-            valid = await self._checked(connection, batch)
+        async with self._connection() as connection:
+            valid = self._checked(batch, await sql.commit_facts(connection, [p.key for p in batch]))
             if valid:
                 results = await self._write(connection, valid)
         for pending, bid in results:
             if not pending.done.done():
                 pending.done.set_result(bid)
 
-    async def _checked(self, connection: asyncpg.Connection, batch: list[_Pending]) -> list[_Pending]:
-        """Lock the tenders, serialize each bidder and lot, check each bid; refuse the failures, keep the rest."""
-        keys = [p.key for p in batch]
-        tenders = await sql.lock_tenders(connection, keys)
+    def _checked(self, batch: list[_Pending], found: list[sql.CommitFacts | None]) -> list[_Pending]:
+        """Check each bid against its facts; refuse the failures, keep the rest."""
         valid: list[_Pending] = []
-        for pending, tender in zip(batch, tenders, strict=True):
-            if tender is None:
+        for pending, facts in zip(batch, found, strict=True):
+            if facts is None:
                 _refuse(pending, NotFound(f"tender {pending.key[0]} does not exist"))
                 continue
             try:
-                open_for(pending.principal, tender, pending.key[1])
+                open_for(pending.principal, facts, pending.key[1])
             except DomainError as exc:
                 _refuse(pending, exc)
                 continue
-            pending.tender = tender
-            valid.append(pending)
-        slots = [(p.key[0], _lot_id(p), p.key[2]) for p in valid]
-        await sql.serialize_bidders(connection, slots)
-        versions = await sql.last_versions(connection, slots)
-        current: list[_Pending] = []
-        for pending, last in zip(valid, versions, strict=True):
-            if pending.envelope.submission.version != last + 1:
+            if facts.revealed:
+                _refuse(pending, Conflict(f"tender {facts.id} is past its sealed period; no bid can be added"))
+            elif pending.envelope.submission.version != facts.last_version + 1:
                 _refuse(
                     pending,
                     Conflict("another version of this bid was committed meanwhile; sign the next version and retry"),
                 )
             else:
-                current.append(pending)
-        return current
+                pending.tender = facts
+                valid.append(pending)
+        return valid
 
     async def _write(self, connection: asyncpg.Connection, batch: list[_Pending]) -> list[tuple[_Pending, Bid]]:
-        """Supersede the live versions, record the sealed events, sign the receipts, insert bids and shares."""
-        slots = [(p.key[0], _lot_id(p), p.key[2]) for p in batch]
-        superseded = await sql.supersede(connection, slots)
-        bids, facts = [], []
-        for pending, slot in zip(batch, slots, strict=True):
-            previous = superseded.get(slot)
-            if previous is not None:
+        """Records, commitments and signed receipts in Python, then one statement writes the batch."""
+        bids, facts, expected = [], [], []
+        for pending in batch:
+            tender = _facts(pending)
+            if tender.live_id is not None:
                 transition(BidStatus.SUBMITTED, BidStatus.SUPERSEDED)
-            bid, fact = _new_bid(pending, previous)
+            bid, fact = _new_bid(pending, tender.live_id)
             bids.append(bid)
             facts.append(fact)
-        acts = [
-            ConfidentialAct(
-                bid.tender_id,
-                "bid.submitted",
-                fact,
-                recorded_at=bid.received_at,
-                actor=pending.principal.actor,
-                subject_id=bid.id,
-            )
-            for pending, bid, fact in zip(batch, bids, facts, strict=True)
-        ]
-        commitments = await commit_confidential_on_driver(connection, acts)
-        for bid, fact, commitment in zip(bids, facts, commitments, strict=True):
+            expected.append(tender)
+        confidential = prepare_confidential(
+            [
+                ConfidentialAct(
+                    bid.tender_id,
+                    "bid.submitted",
+                    fact,
+                    recorded_at=bid.received_at,
+                    actor=pending.principal.actor,
+                    subject_id=bid.id,
+                )
+                for pending, bid, fact in zip(batch, bids, facts, strict=True)
+            ]
+        )
+        for bid, fact, commitment in zip(bids, facts, confidential.commitments, strict=True):
             receipt = await issue_receipt(
                 self._platform.signer,
                 self._platform.tsa,
-                {"type": RECEIPT_TYPE, **fact, "ledger_commitment": commitment.commitment.hex()},
+                {"type": RECEIPT_TYPE, **fact, "ledger_commitment": commitment.hex()},
             )
             bid.receipt = receipt.to_json()
         shares = [
@@ -191,7 +188,12 @@ class BidCommitter:
             ]
             for pending in batch
         ]
-        await sql.insert_bids(connection, bids, shares)
+        try:
+            await sql.commit_bids(connection, bids, expected, shares, confidential)
+        except sql.BatchChanged as exc:
+            if len(batch) > 1:
+                raise
+            raise Conflict(f"the tender or this bid changed while it was committed ({exc}); retry") from exc
         return list(zip(batch, bids, strict=True))
 
 
@@ -200,10 +202,17 @@ def _refuse(pending: _Pending, error: BaseException) -> None:
         pending.done.set_exception(error)
 
 
+def _facts(pending: _Pending) -> sql.CommitFacts:
+    if pending.tender is None:
+        raise RuntimeError("a checked bid always has its facts")
+    return pending.tender
+
+
 def _lot_id(pending: _Pending) -> uuid.UUID:
-    if pending.tender is None or pending.tender.lot_id is None:
-        raise RuntimeError("a checked bid always has its tender and lot")
-    return pending.tender.lot_id
+    lot_id = _facts(pending).lot_id
+    if lot_id is None:
+        raise RuntimeError("a checked bid always has its lot")
+    return lot_id
 
 
 def _new_bid(pending: _Pending, superseded: uuid.UUID | None) -> tuple[Bid, dict[str, Any]]:

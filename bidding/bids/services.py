@@ -27,6 +27,7 @@ from bidding.bids.errors import BidNotFound, CiphertextMismatch, StatementRefuse
 from bidding.bids.models import Bid
 from bidding.bids.platform import BidPlatform
 from bidding.bids.states import BidStatus, transition
+from bidding.bids.storage import StagedUpload
 from core.confidential import commit_confidential, format_time
 from core.db import DriverUnits, db_now
 from core.errors import Conflict, NotFound, TooLarge
@@ -98,6 +99,14 @@ async def precheck_submission(lanes: DriverUnits, principal: Principal, envelope
         raise Conflict(f"the statement's version is {sub.version}; your next version for this lot is {expected}")
 
 
+async def _abandon(platform: BidPlatform, staging: asyncio.Future[StagedUpload]) -> None:
+    """Stop an upload whose submission was refused, and drop what it wrote."""
+    staging.cancel()
+    outcome = (await asyncio.gather(staging, return_exceptions=True))[0]
+    if isinstance(outcome, StagedUpload):
+        await platform.blobs.discard(outcome)
+
+
 async def submit_bid(
     lanes: DriverUnits,
     platform: BidPlatform,
@@ -108,14 +117,22 @@ async def submit_bid(
     chunks: AsyncIterable[bytes],
     content_length: int | None = None,
 ) -> Bid:
-    """Verify, stream, make durable, commit; the returned bid carries its receipt and is already committed."""
+    """Verify, stream, make durable, commit; the returned bid carries its receipt and is already committed.
+
+    The upload starts streaming while the pre-check runs (its round trip would otherwise delay every byte); a
+    refusal cancels it and removes what it wrote."""
     sub = envelope.submission
     if sub.size > platform.max_bytes or (content_length is not None and content_length > platform.max_bytes):
         raise TooLarge(f"a bid may be at most {platform.max_bytes} bytes on this platform")
     if content_length is not None and content_length != sub.size:
         raise CiphertextMismatch("the upload's length is not the size the statement signs")
-    await precheck_submission(lanes, principal, envelope)
-    staged = await platform.blobs.stage(chunks, sub.size)
+    staging = asyncio.ensure_future(platform.blobs.stage(chunks, sub.size, publish_as=sub.sha256))
+    try:
+        await precheck_submission(lanes, principal, envelope)
+    except BaseException:
+        await _abandon(platform, staging)
+        raise
+    staged = await staging
     if (staged.sha256, staged.size) != (sub.sha256, sub.size):
         await platform.blobs.discard(staged)
         raise CiphertextMismatch("the uploaded bytes are not the ciphertext the statement signs (SHA-256 differs)")

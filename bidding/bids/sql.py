@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from core.confidential import DEFAULT_SLOT_SECONDS, PreparedConfidential
+
 if TYPE_CHECKING:
     from bidding.bids.models import Bid
 
@@ -43,57 +45,33 @@ left join organizations o on o.id = $3
 where t.id = $1
 """
 
-LOCK_TENDERS_SQL = """
+COMMIT_FACTS_SQL = """
 select k.n, t.id, t.status, t.bid_deadline, t.agency_id, t.tenderee_id, sunbid_now() as now,
-       l.id as lot_id, o.debarred_until, o.name as bidder_name
+       l.id as lot_id, o.debarred_until, o.name as bidder_name,
+       coalesce(s.revealed_at is not null, false) as revealed,
+       v.last_version, v.live_id
 from unnest($1::uuid[], $2::int[], $3::uuid[]) with ordinality as k(tender, lot, org, n)
 join tenders t on t.id = k.tender
 left join tender_lots l on l.tender_id = t.id and l.number = k.lot
 left join organizations o on o.id = k.org
-order by t.id, k.n
-for share of t
-"""
-"""Share locks in tender order: bids go in concurrently, but a deadline change (FOR UPDATE) waits for them."""
-
-SERIALIZE_BIDDERS_SQL = """
-select count(pg_advisory_xact_lock(hashtextextended(slot, 0)))
-from (select unnest($1::text[]) as slot order by 1) as slots
-"""
-"""One transaction at a time per bidder and lot (keys as the ORM path's), taken in key order."""
-
-LAST_VERSIONS_SQL = """
-select k.n, coalesce(max(b.version), 0) as last_version
-from unnest($1::uuid[], $2::uuid[], $3::uuid[]) with ordinality as k(tender, lot, org, n)
-left join bids b on b.tender_id = k.tender and b.lot_id = k.lot and b.bidder_org_id = k.org
-group by k.n
+left join confidential_streams s on s.tender_id = t.id
+left join lateral (
+    select coalesce(max(b.version), 0) as last_version,
+           (array_agg(b.id) filter (where b.status = 'submitted'))[1] as live_id
+    from bids b
+    where b.tender_id = t.id and b.lot_id = l.id and b.bidder_org_id = k.org
+) v on true
 order by k.n
 """
+"""Everything a batch's checks need, read without locks: `sunbid_commit_bids` re-checks what could change after."""
 
-SUPERSEDE_SQL = """
-update bids b set status = 'superseded'
-from unnest($1::uuid[], $2::uuid[], $3::uuid[]) as k(tender, lot, org)
-where b.tender_id = k.tender and b.lot_id = k.lot and b.bidder_org_id = k.org and b.status = 'submitted'
-returning b.tender_id, b.lot_id, b.bidder_org_id, b.id
+COMMIT_BIDS_SQL = """
+select sunbid_commit_bids($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+                          $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37,
+                          $38)
 """
-
-INSERT_BIDS_SQL = """
-with bid as (
-    insert into bids (id, tender_id, lot_id, lot_number, bidder_org_id, submitted_by, version, status,
-                      ciphertext_sha256, ciphertext_size, recipient, statement, statement_sha256, received_at,
-                      receipt_id, receipt)
-    select id, tender_id, lot_id, lot_number, bidder_org_id, submitted_by, version, 'submitted', ciphertext_sha256,
-           ciphertext_size, recipient, statement, statement_sha256, received_at, receipt_id, receipt
-    from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::uuid[], $6::uuid[], $7::int[], $8::text[],
-                $9::bigint[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::uuid[], $15::text[])
-         as b(id, tender_id, lot_id, lot_number, bidder_org_id, submitted_by, version, ciphertext_sha256,
-              ciphertext_size, recipient, statement, statement_sha256, received_at, receipt_id, receipt)
-    returning id
-)
-insert into bid_escrow_shares (id, bid_id, custodian_org_id, recipient, sealed_share)
-select id, bid_id, custodian, recipient, sealed
-from unnest($16::uuid[], $17::uuid[], $18::uuid[], $19::text[], $20::bytea[])
-     as share(id, bid_id, custodian, recipient, sealed)
-"""
+"""The batch's locks, re-checks and writes in one statement, so in one round trip and its own transaction
+(migration 0012 defines the function)."""
 
 BID_COLUMNS = (
     "id",
@@ -112,7 +90,7 @@ BID_COLUMNS = (
     "receipt_id",
     "receipt",
 )
-"""The bids columns a submission sets, in INSERT_BIDS_SQL's parameter order (status is always 'submitted')."""
+"""The bids columns a submission sets, in sunbid_commit_bids's parameter order (status is always 'submitted')."""
 
 Slot = tuple[uuid.UUID, uuid.UUID, uuid.UUID]
 """(tender, lot id, bidder organization): where one bidder's versions for one lot live."""
@@ -138,8 +116,8 @@ class SubmissionFacts:
 
 
 @dataclass(frozen=True)
-class LockedTender:
-    """The tender under a share lock, with the committing transaction's database time."""
+class CommitFacts:
+    """One queued bid's tender, lot, bidder and slot as the batch reads them, with the database time."""
 
     id: uuid.UUID
     status: str
@@ -150,6 +128,9 @@ class LockedTender:
     lot_id: uuid.UUID | None
     debarred_until: datetime | None
     bidder_name: str | None
+    revealed: bool
+    last_version: int
+    live_id: uuid.UUID | None
 
 
 async def submission_facts(
@@ -165,42 +146,18 @@ async def submission_facts(
     return None if row is None else SubmissionFacts(**dict(row))
 
 
-async def lock_tenders(
+async def commit_facts(
     connection: asyncpg.Connection, keys: Sequence[tuple[uuid.UUID, int, uuid.UUID]]
-) -> list[LockedTender | None]:
-    """For each (tender, lot number, bidder) the share-locked tender with database time; None for no tender."""
-    rows = await connection.fetch(LOCK_TENDERS_SQL, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
-    found = {row["n"]: LockedTender(**{k: v for k, v in dict(row).items() if k != "n"}) for row in rows}
+) -> list[CommitFacts | None]:
+    """For each (tender, lot number, bidder) its facts with database time; None for no tender."""
+    rows = await connection.fetch(COMMIT_FACTS_SQL, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
+    found = {row["n"]: CommitFacts(**{k: v for k, v in dict(row).items() if k != "n"}) for row in rows}
     return [found.get(n) for n in range(1, len(keys) + 1)]
 
 
 def slot_key(slot: Slot) -> str:
     """The advisory-lock key of one bidder's versions for one lot (the ORM withdrawal path takes the same)."""
     return f"sunbid/bid/{slot[0]}/{slot[1]}/{slot[2]}"
-
-
-async def serialize_bidders(connection: asyncpg.Connection, slots: Sequence[Slot]) -> None:
-    """Advisory locks on each slot (the same keys as the ORM withdrawal path), in key order."""
-    if slots:
-        await connection.fetchval(SERIALIZE_BIDDERS_SQL, sorted({slot_key(s) for s in slots}))
-
-
-def _columns(slots: Sequence[Slot]) -> tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]:
-    return [s[0] for s in slots], [s[1] for s in slots], [s[2] for s in slots]
-
-
-async def last_versions(connection: asyncpg.Connection, slots: Sequence[Slot]) -> list[int]:
-    """Each slot's highest version so far (0 for none), in the slots' order."""
-    if not slots:
-        return []
-    rows = await connection.fetch(LAST_VERSIONS_SQL, *_columns(slots))
-    return [int(row["last_version"]) for row in rows]
-
-
-async def supersede(connection: asyncpg.Connection, slots: Sequence[Slot]) -> dict[Slot, uuid.UUID]:
-    """Mark each slot's live version superseded; the superseded bid ids by slot (a rollback undoes it)."""
-    rows = await connection.fetch(SUPERSEDE_SQL, *_columns(slots))
-    return {(row["tender_id"], row["lot_id"], row["bidder_org_id"]): row["id"] for row in rows}
 
 
 @dataclass(frozen=True)
@@ -212,18 +169,36 @@ class EscrowShareRow:
     sealed_share: bytes
 
 
-async def insert_bids(
-    connection: asyncpg.Connection, bids: Sequence[Bid], shares: Sequence[Sequence[EscrowShareRow]]
+class BatchChanged(Exception):
+    """Something `sunbid_commit_bids` re-checks changed after the batch's facts were read (SQLSTATE SB409/SB422)."""
+
+
+async def commit_bids(
+    connection: asyncpg.Connection,
+    bids: Sequence[Bid],
+    expected: Sequence[CommitFacts],
+    shares: Sequence[Sequence[EscrowShareRow]],
+    confidential: PreparedConfidential,
 ) -> None:
-    """The new versions and their escrow shares in one statement."""
-    columns = [[getattr(bid, column) for bid in bids] for column in BID_COLUMNS]
+    """Supersede the live versions, insert the sealed events, commitments, bids and shares: one statement."""
     flat = [(bid.id, share) for bid, per_bid in zip(bids, shares, strict=True) for share in per_bid]
-    await connection.execute(
-        INSERT_BIDS_SQL,
-        *columns,
-        [uuid.uuid4() for _ in flat],
-        [bid_id for bid_id, _ in flat],
-        [share.custodian_org_id for _, share in flat],
-        [share.recipient for _, share in flat],
-        [share.sealed_share for _, share in flat],
-    )
+    try:
+        await connection.execute(
+            COMMIT_BIDS_SQL,
+            [facts.last_version for facts in expected],
+            [facts.live_id for facts in expected],
+            [slot_key((bid.tender_id, bid.lot_id, bid.bidder_org_id)) for bid in bids],
+            DEFAULT_SLOT_SECONDS,
+            *confidential.event_columns,
+            *confidential.commitment_columns,
+            *([getattr(bid, column) for bid in bids] for column in BID_COLUMNS),
+            [uuid.uuid4() for _ in flat],
+            [bid_id for bid_id, _ in flat],
+            [share.custodian_org_id for _, share in flat],
+            [share.recipient for _, share in flat],
+            [share.sealed_share for _, share in flat],
+        )
+    except asyncpg.PostgresError as exc:
+        if getattr(exc, "sqlstate", None) in {"SB409", "SB422"}:
+            raise BatchChanged(str(exc)) from exc
+        raise

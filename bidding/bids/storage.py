@@ -1,20 +1,22 @@
 """Where bid ciphertext lives: a blob store of its own, so every blob in it must belong to a committed bid.
 
-The upload path batches the request's chunks into WRITE_BATCH writes done in a worker thread (hashing in the same
-call, since hashlib releases the GIL on large buffers), with one batch in flight while the next is received:
-memory stays at about three batches whatever the upload size. The temp file is fsynced, renamed into place and the
-directories fsynced (a pass shared by concurrent publishes) before any database row names it; the orphan sweep
-removes what a crash left behind.
+The upload path hashes and writes an upload's first INLINE_BYTES on the event loop as they arrive; beyond that it
+batches the request's chunks into WRITE_BATCH writes done in a worker thread (hashing in the same call, since
+hashlib releases the GIL on large buffers), with one batch in flight while the next is received: memory stays at
+about three batches whatever the upload size. The temp file is fsynced, renamed into place and
+the directories fsynced (on the I/O threads, where concurrent fsyncs share the file system's journal commits)
+before any database row names it; the orphan sweep removes what a crash left behind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import os
 import time
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,10 @@ from core.blobs import BlobStore
 from core.errors import TooLarge
 
 WRITE_BATCH = 1024 * 1024
+INLINE_BYTES = 4 * 1024 * 1024
+"""An upload's first bytes up to this size are hashed and written on the event loop as they arrive, as the minimal
+app in bench/ does: a write into the page cache takes microseconds and a trip to a thread costs more. Past it the
+rest goes to the I/O threads in WRITE_BATCH batches, so a disk that throttles writers cannot stall the loop."""
 IO_THREADS = 32
 """Concurrent blocking file operations per process: mostly fsyncs, which the file system batches into one journal
 commit when many wait at once, so more of them in flight means fewer commits per bid (the default executor has
@@ -35,11 +41,13 @@ TMP_SUFFIX = ".part"
 
 @dataclass(frozen=True)
 class StagedUpload:
-    """A fully written and fsynced temp file, not yet named by its hash."""
+    """A fully written and fsynced upload: still a temp file, or already published under its hash."""
 
     tmp: Path
     sha256: str
     size: int
+    created: bool | None = None
+    """None while the upload is a temp file; once published, whether this upload created the blob."""
 
 
 def _write_all(fd: int, data: bytes, digest: hashlib._Hash) -> None:
@@ -49,9 +57,11 @@ def _write_all(fd: int, data: bytes, digest: hashlib._Hash) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _close_opened(opening: asyncio.Future[int]) -> None:
+def _drop_opened(tmp: Path, opening: asyncio.Future[int]) -> None:
+    """Close and remove a temp file whose creator was cancelled while the I/O thread created it."""
     if not opening.cancelled() and opening.exception() is None:
         os.close(opening.result())
+        tmp.unlink(missing_ok=True)
 
 
 def _finish(fd: int, rest: list[bytes], digest: hashlib._Hash) -> None:
@@ -82,42 +92,6 @@ def _fsync_dirs(directories: list[Path]) -> None:
         _fsync_dir(directory)
 
 
-class DirectorySyncer:
-    """Group fsync for directories: a caller whose renames are done waits for the next pass, which fsyncs every
-    directory asked for since the last one. On a journaling file system the first fsync of a pass commits all those
-    renames at once, so a burst of publishes costs a few journal commits instead of three per blob."""
-
-    def __init__(self, run: Callable[..., Awaitable[None]]) -> None:
-        self._run = run
-        self._directories: set[Path] = set()
-        self._waiters: list[asyncio.Future[None]] = []
-        self._pass: asyncio.Task[None] | None = None
-
-    async def sync(self, directories: Iterable[Path]) -> None:
-        """Return once a pass that started after this call has fsynced the directories."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._directories.update(directories)
-        self._waiters.append(done)
-        if self._pass is None or self._pass.done():
-            self._pass = asyncio.create_task(self._passes())
-        await asyncio.shield(done)
-
-    async def _passes(self) -> None:
-        while self._waiters:
-            directories, waiters = sorted(self._directories), self._waiters
-            self._directories, self._waiters = set(), []
-            try:
-                await self._run(_fsync_dirs, directories)
-            except Exception as exc:
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_exception(exc)
-            else:
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_result(None)
-
-
 class BidBlobs:
     """Content-addressed ciphertext under root/ab/cd/<sha256> (the core BlobStore layout), temp files in root/tmp."""
 
@@ -127,7 +101,6 @@ class BidBlobs:
         self.store = BlobStore(root)
         self._io = ThreadPoolExecutor(io_threads, thread_name_prefix="bid-io")
         self._tmp_ready = False
-        self._directories = DirectorySyncer(self._run)
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         """Blocking file work on the blob store's own threads (fsyncs wait on the disk, not on the CPU)."""
@@ -142,16 +115,21 @@ class BidBlobs:
         return self.store.read_stream(sha256)
 
     async def _open(self, tmp: Path) -> int:
-        """Create the temp file on an I/O thread; a caller cancelled meanwhile still gets the descriptor closed."""
+        """Create the temp file on an I/O thread; if the caller is cancelled meanwhile, the file is closed and
+        removed once created."""
         opening = asyncio.ensure_future(self._run(os.open, tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         try:
             return await asyncio.shield(opening)
         except asyncio.CancelledError:
-            opening.add_done_callback(_close_opened)
+            opening.add_done_callback(functools.partial(_drop_opened, tmp))
             raise
 
-    async def stage(self, chunks: AsyncIterable[bytes], max_bytes: int) -> StagedUpload:
-        """Stream to a temp file, refusing non-age data on its first bytes (rule 21) and anything over max_bytes."""
+    async def stage(self, chunks: AsyncIterable[bytes], max_bytes: int, publish_as: str | None = None) -> StagedUpload:
+        """Stream to a temp file, refusing non-age data on its first bytes (rule 21) and anything over max_bytes.
+
+        When the bytes hash to `publish_as` the upload is also published, in the same trip to an I/O thread as its
+        fsync; otherwise it stays a temp file for the caller to publish or discard.
+        """
         if not self._tmp_ready:
             await self._run(lambda: self.tmp_dir.mkdir(parents=True, exist_ok=True))
             self._tmp_ready = True
@@ -170,6 +148,9 @@ class BidBlobs:
                 if not head_ok and chunk:
                     head = (head + chunk)[:HEAD_LIMIT]
                     head_ok = head_verdict(head, complete=False) is True
+                if size <= INLINE_BYTES:
+                    _write_all(fd, chunk, digest)
+                    continue
                 batch.append(chunk)
                 batched += len(chunk)
                 if batched >= WRITE_BATCH:
@@ -184,7 +165,7 @@ class BidBlobs:
                 await pending
                 pending = None
             finishing = True
-            await self._run(_finish, fd, batch, digest)
+            created = await self._run(self._complete, fd, batch, digest, tmp, publish_as)
         except BaseException:
             if pending is not None:
                 await asyncio.gather(pending, return_exceptions=True)
@@ -192,28 +173,43 @@ class BidBlobs:
                 os.close(fd)
             tmp.unlink(missing_ok=True)
             raise
-        return StagedUpload(tmp, digest.hexdigest(), size)
+        return StagedUpload(tmp, digest.hexdigest(), size, created)
 
-    def _place(self, staged: StagedUpload) -> tuple[bool, tuple[Path, ...]]:
+    def _complete(
+        self, fd: int, rest: list[bytes], digest: hashlib._Hash, tmp: Path, publish_as: str | None
+    ) -> bool | None:
+        _finish(fd, rest, digest)
+        if publish_as is None or digest.hexdigest() != publish_as:
+            return None
+        return self._place(StagedUpload(tmp, publish_as, 0))
+
+    def _place(self, staged: StagedUpload) -> bool:
+        """Rename into place and fsync the blob's directory and its two parents (another thread may have just
+        created one of them, and its entry must be durable before this blob's receipt goes out)."""
         target = self.path_of(staged.sha256)
         target.parent.mkdir(parents=True, exist_ok=True)
         created = not target.exists()
         if created:
             staged.tmp.replace(target)
+            _fsync_dirs([target.parent, target.parent.parent, self.root])
         else:
             staged.tmp.unlink(missing_ok=True)
-        return created, (target.parent, target.parent.parent, self.root)
-
-    async def publish(self, staged: StagedUpload) -> bool:
-        """Rename into place and make the directory entries durable (a fsync pass shared with concurrent
-        publishes); True when this call created the blob."""
-        created, directories = await self._run(self._place, staged)
-        await self._directories.sync(directories)
         return created
 
+    async def publish(self, staged: StagedUpload) -> bool:
+        """Rename into place and make the directory entries durable, in one trip to an I/O thread (concurrent
+        publishes on other threads share the file system's journal commits); True when this upload created the
+        blob (also when `stage` already published it)."""
+        if staged.created is not None:
+            return staged.created
+        return await self._run(self._place, staged)
+
     async def discard(self, staged: StagedUpload) -> None:
-        """Drop a staged upload that will not be committed."""
-        await self._run(staged.tmp.unlink, True)
+        """Drop an upload that will not be committed (the blob too, if this upload published and created it)."""
+        if staged.created:
+            await self.remove(staged.sha256)
+        elif staged.created is None:
+            await self._run(staged.tmp.unlink, True)
 
     async def remove(self, sha256: str) -> None:
         """Delete a blob no committed bid names."""

@@ -26,6 +26,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     from core.logging import configure_logging
     from sunbid.app import create_app
+    from sunbid.serving import serve_workers
 
     settings, url = prepared()
     configure_logging(settings.log_level)
@@ -45,7 +46,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         return
     os.environ["SUNBID_DATABASE_URL"] = url
     os.environ["SUNBID_SERVE_STARTED"] = repr(time.time())
-    uvicorn.run("sunbid.app:app_from_environment", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    serve_workers("sunbid.app:app_from_environment", workers, {**options, "factory": True})
 
 
 @click.command()

@@ -11,14 +11,16 @@ import pytest
 from cryptography import x509
 from litestar import Litestar
 
+from bidding.bids import committer as committer_module
 from bidding.bids.committer import BidCommitter
 from bidding.bids.envelope import decode_envelope
+from bidding.bids.errors import BidSubmissionClosed
 from core.db import driver_connection
 from core.errors import Conflict
 from core.identity.principal import Principal
 from core.identity.services import authenticate_on_driver
 from core.settings import Settings
-from signing.receipts import verify_receipt_async
+from signing.receipts import issue_receipt, verify_receipt_async
 from tests.support.bids import (
     Bidder,
     certified_bidder,
@@ -94,3 +96,51 @@ async def test_concurrent_uploads_each_end_committed_or_refused(
     for bidder in bidders:
         mine = (await client.get("/api/bids/", headers=bidder.headers, params={"tender_id": tender})).json()
         assert sorted((b["version"], b["status"]) for b in mine) == [(1, "superseded"), (2, "submitted")]
+
+
+async def test_a_deadline_passing_between_the_read_and_the_write_rolls_the_batch_back(
+    app: Litestar, client: httpx.AsyncClient, seeded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch's facts said open; by the time `sunbid_commit_bids` runs the database clock is past the deadline:
+    nothing of the batch is written, and each bid, retried alone, is refused as late."""
+    await register_custodians(client)
+    tender = (await demo_tender(client))["id"]
+    bidders = [await certified_bidder(client, f"bidder{n}") for n in (1, 2)]
+    envelopes = []
+    for bidder in bidders:
+        headers = submission_headers(bidder, tender, 1, await seal(client, bidder, tender, 1), 1)
+        envelopes.append((await _principal(app, bidder), headers))
+    pool = app.state.driver_pool
+    signed: list[str] = []
+
+    async def receipt_then_deadline(*args: object) -> object:
+        """The real receipt; the first time, the clock also moves past the deadline (another connection)."""
+        if not signed:
+            async with driver_connection(pool) as other:
+                await other.execute(
+                    "select sunbid_set_clock_offset("
+                    "(select bid_deadline from tenders where id = $1) - now() + interval '1 minute')",
+                    uuid.UUID(tender),
+                )
+        signed.append("x")
+        return await issue_receipt(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(committer_module, "issue_receipt", receipt_then_deadline)
+    platform = app.state.bid_platform
+    committer: BidCommitter = app.state.bid_committer
+    try:
+        outcomes = await asyncio.gather(
+            *(
+                committer.commit(p, decode_envelope(platform, h["sunbid-statement"], h["sunbid-escrow"]))
+                for p, h in envelopes
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        async with driver_connection(pool) as connection:
+            await connection.execute("select sunbid_set_clock_offset(interval '0')")
+    assert [type(o) for o in outcomes] == [BidSubmissionClosed, BidSubmissionClosed], outcomes
+    async with driver_connection(pool) as connection:
+        assert await connection.fetchval("select count(*) from bids where tender_id = $1", uuid.UUID(tender)) == 0
+        assert await connection.fetchval("select count(*) from journal_events where event_type = 'bid.submitted'") == 0
+        assert await connection.fetchval("select count(*) from confidential_commitments") == 0

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 from cryptography import x509
+from litestar import Litestar
 
 from core.settings import Settings
 from signing.receipts import ReceiptInvalid, check_receipted_file, verify_receipt_async
@@ -124,7 +125,7 @@ async def test_a_new_version_supersedes_and_withdrawal_ends_it(
 
 
 async def test_after_the_deadline_submission_and_withdrawal_are_refused_naming_rule_22(
-    client: httpx.AsyncClient, seeded: None, shift_clock: Any
+    app: Litestar, client: httpx.AsyncClient, seeded: None, shift_clock: Any
 ) -> None:
     tender, bidder = await _setup(client)
     live = (await submit(client, bidder, tender, await seal(client, bidder, tender))).json()["bid"]
@@ -134,6 +135,9 @@ async def test_after_the_deadline_submission_and_withdrawal_are_refused_naming_r
     late = await submit(client, bidder, tender, sealed, version=2)
     body = assert_problem(late, 409, "rule 22", "deadline")
     assert body["type"].endswith("/bid-submission-closed")
+    blobs = app.state.bid_platform.blobs
+    assert not blobs.path_of(hashlib.sha256(sealed.ciphertext).hexdigest()).exists(), "the refused upload is removed"
+    assert list(blobs.tmp_dir.iterdir()) == []
     withdraw = await client.post(
         f"/api/bids/{live['id']}/withdraw",
         json={"statement": withdrawal_statement(bidder, live)},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,3 +42,70 @@ def test_two_workers_serve_sign_ins_and_log_operations(database_url: str, seeded
     while time.monotonic() < deadline and any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers):
         time.sleep(0.2)
     assert not [w.pid for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+
+
+def _workers_of(server: LiveServer) -> list[psutil.Process]:
+    assert server.process is not None
+    return [w for w in psutil.Process(server.process.pid).children() if "spawn_main" in " ".join(w.cmdline())]
+
+
+def test_connections_opened_together_spread_over_the_workers(database_url: str, seeded: None, tmp_path: Path) -> None:
+    """A socket per worker (SO_REUSEPORT): the kernel spreads a burst, instead of one worker accepting most of it."""
+    server = LiveServer(database_url, tmp_path / "var", workers=2).start()
+    clients: list[socket.socket] = []
+    try:
+        workers = _workers_of(server)
+        assert len(workers) == 2
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not all(_listening(w, server.port) for w in workers):
+            time.sleep(0.2)
+        assert all(_listening(w, server.port) for w in workers), "each worker listens on its own socket"
+        for _ in range(64):
+            clients.append(socket.create_connection(("127.0.0.1", server.port)))
+        held: dict[int, int] = {}
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            held = {w.pid: _established(w, server.port) for w in workers}
+            if sum(held.values()) == len(clients):
+                break
+            time.sleep(0.1)
+        assert sum(held.values()) == len(clients), held
+        assert min(held.values()) >= 16, f"connections per worker: {held}"
+    finally:
+        for client in clients:
+            client.close()
+        server.stop()
+
+
+def _listening(process: psutil.Process, port: int) -> bool:
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in process.net_connections("tcp"))
+
+
+def _established(process: psutil.Process, port: int) -> int:
+    return sum(
+        1 for c in process.net_connections("tcp") if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
+    )
+
+
+def test_a_worker_that_dies_is_replaced(database_url: str, seeded: None, tmp_path: Path) -> None:
+    server = LiveServer(database_url, tmp_path / "var", workers=2).start()
+    try:
+        victim = _workers_of(server)[0]
+        victim.kill()
+        victim.wait(10)
+        deadline = time.monotonic() + 60
+        workers: list[psutil.Process] = []
+        while time.monotonic() < deadline:
+            workers = [w for w in _workers_of(server) if w.status() != psutil.STATUS_ZOMBIE]
+            if len(workers) == 2 and victim.pid not in {w.pid for w in workers}:
+                break
+            time.sleep(0.2)
+        assert len(workers) == 2
+        assert victim.pid not in {w.pid for w in workers}
+        answers = set()
+        for _ in range(20):
+            with contextlib.suppress(httpx.TransportError):
+                answers.add(httpx.get(server.url + "/health", timeout=5).status_code)
+        assert answers == {200}
+    finally:
+        server.stop()

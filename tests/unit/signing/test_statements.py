@@ -24,8 +24,7 @@ def ca() -> CertificateAuthority:
     return create_ca("Sunbid Test CA", now=NOW - dt.timedelta(days=1))
 
 
-@pytest.fixture(scope="module")
-def signer(ca: CertificateAuthority) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+def bidder_certified_by(ca: CertificateAuthority) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
     cert = issue_certificate(
         ca,
@@ -37,6 +36,11 @@ def signer(ca: CertificateAuthority) -> tuple[ec.EllipticCurvePrivateKey, x509.C
         now=NOW,
     )
     return key, cert
+
+
+@pytest.fixture(scope="module")
+def signer(ca: CertificateAuthority) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    return bidder_certified_by(ca)
 
 
 def test_round_trip_through_json(
@@ -146,3 +150,21 @@ def test_wire_form_is_canonical(signer: tuple[ec.EllipticCurvePrivateKey, x509.C
     data = json.loads(text)
     assert list(data) == sorted(data)
     assert json.loads(base64.b64decode(data["payload"])) == PAYLOAD
+
+
+def test_cached_chain_checks_do_not_carry_over_to_another_certificate_or_root(
+    ca: CertificateAuthority, signer: tuple[ec.EllipticCurvePrivateKey, x509.Certificate]
+) -> None:
+    """Chain results are cached per certificate and root set; a forged look-alike or another root gets no pass."""
+    genuine = sign_statement(PAYLOAD, *signer)
+    assert verify_statement(genuine, [ca.certificate], at=NOW) == PAYLOAD
+    impostor = create_ca("Sunbid Test CA", now=NOW - dt.timedelta(days=1))
+    key, forged_certificate = bidder_certified_by(impostor)
+    forged = sign_statement(PAYLOAD, key, forged_certificate)
+    assert forged_certificate.issuer == signer[1].issuer
+    for _ in range(2):
+        with pytest.raises(StatementInvalid, match="trusted root"):
+            verify_statement(forged, [ca.certificate], at=NOW)
+        with pytest.raises(StatementInvalid, match="trusted root"):
+            verify_statement(genuine, [impostor.certificate], at=NOW)
+        assert verify_statement(genuine, [ca.certificate], at=NOW) == PAYLOAD
