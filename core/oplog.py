@@ -142,17 +142,19 @@ _COLUMNS = (
     "tender_id",
     "subject_id",
 )
-INSERT_ENTRY_SQL = """
+INSERT_ENTRIES_SQL = """
 insert into operation_log (id, rule, method, route, path, status, user_id, organization_id, ip, user_agent, sealed,
                            tender_id, subject_id)
-values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+select * from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::uuid[],
+                     $8::uuid[], $9::text[], $10::text[], $11::bool[], $12::uuid[], $13::uuid[])
 """
+"""A batch's entries in one statement (one executor run instead of one per row)."""
 INSERT_ALERT_SQL = """
 insert into rule_alerts (id, rule, method, route, path, status, user_id, organization_id, ip, user_agent, sealed,
                          tender_id, subject_id, code, detail)
 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 """
-"""Both take (id, rule, *_COLUMNS in order); an alert adds code and detail."""
+"""An entry is (id, rule, *_COLUMNS in order), given column-wise; an alert adds code and detail."""
 
 
 def _parameters(row: dict[str, Any]) -> tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]:
@@ -209,7 +211,7 @@ class OperationLogWriter:
             entries = [entry for entry, _ in parameters if entry is not None]
             alerts = [alert for _, alert in parameters if alert is not None]
             if entries:
-                await connection.executemany(INSERT_ENTRY_SQL, entries)
+                await connection.execute(INSERT_ENTRIES_SQL, *(list(column) for column in zip(*entries, strict=True)))
             if alerts:
                 await connection.executemany(INSERT_ALERT_SQL, alerts)
 
