@@ -217,9 +217,7 @@ def _lot_id(pending: _Pending) -> uuid.UUID:
 
 def _new_bid(pending: _Pending, superseded: uuid.UUID | None) -> tuple[Bid, dict[str, Any]]:
     """The bid row (receipt still empty) and the facts its receipt and its sealed ledger event state."""
-    tender = pending.tender
-    if tender is None:
-        raise RuntimeError("a checked bid always has its tender")
+    tender = _facts(pending)
     sub, principal = pending.envelope.submission, pending.principal
     statement_text = pending.envelope.statement.to_json()
     bid = Bid(

@@ -181,19 +181,19 @@ class BidBlobs:
         _finish(fd, rest, digest)
         if publish_as is None or digest.hexdigest() != publish_as:
             return None
-        return self._place(StagedUpload(tmp, publish_as, 0))
+        return self._place(tmp, publish_as)
 
-    def _place(self, staged: StagedUpload) -> bool:
+    def _place(self, tmp: Path, sha256: str) -> bool:
         """Rename into place and fsync the blob's directory and its two parents (another thread may have just
         created one of them, and its entry must be durable before this blob's receipt goes out)."""
-        target = self.path_of(staged.sha256)
+        target = self.path_of(sha256)
         target.parent.mkdir(parents=True, exist_ok=True)
         created = not target.exists()
         if created:
-            staged.tmp.replace(target)
+            tmp.replace(target)
             _fsync_dirs([target.parent, target.parent.parent, self.root])
         else:
-            staged.tmp.unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
         return created
 
     async def publish(self, staged: StagedUpload) -> bool:
@@ -202,7 +202,7 @@ class BidBlobs:
         blob (also when `stage` already published it)."""
         if staged.created is not None:
             return staged.created
-        return await self._run(self._place, staged)
+        return await self._run(self._place, staged.tmp, staged.sha256)
 
     async def discard(self, staged: StagedUpload) -> None:
         """Drop an upload that will not be committed (the blob too, if this upload published and created it)."""
