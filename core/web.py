@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import driver_connection, driver_transaction
 from core.errors import PROBLEM_BASE, DomainError, Forbidden, NotAuthenticated, RuleViolation
+from core.grouped import GroupedLookup
 from core.identity.principal import Principal
 from core.identity.roles import Role
-from core.identity.services import authenticate_on_driver
+from core.identity.services import authenticate_many
 from core.oplog import annotate
 
 logger = logging.getLogger("sunbid.web")
@@ -103,11 +104,25 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Callable[..., Response[Any]]] = 
 }
 
 
+TokenDesk = GroupedLookup[str, Principal | NotAuthenticated]
+
+
+def token_desk(pool: asyncpg.Pool) -> TokenDesk:
+    """Bearer tokens of concurrent requests resolved together, one statement per batch (core.grouped)."""
+
+    async def resolve(tokens: Sequence[str]) -> list[Principal | NotAuthenticated]:
+        async with driver_connection(pool) as connection:
+            return await authenticate_many(connection, tokens)
+
+    return GroupedLookup(resolve)
+
+
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
     """Resolves `Authorization: Bearer <token>` to a Principal; anonymous callers get user None."""
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
-        """Look the token up in the database; a bad token is refused even where anonymous access is fine."""
+        """Look the token up in the database (app.state.token_desk); a bad token is refused even where anonymous
+        access is fine."""
         header = connection.headers.get("authorization")
         token = None
         if header:
@@ -119,13 +134,11 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
             token = connection.query_params.get("token")
         if not token:
             return AuthenticationResult(user=None, auth=None)
-        pool: asyncpg.Pool = connection.app.state.driver_pool
-        async with driver_connection(pool) as driver:
-            try:
-                principal = await authenticate_on_driver(driver, token)
-            except NotAuthenticated as exc:
-                raise NotAuthorizedException(exc.detail) from exc
-        return AuthenticationResult(user=principal, auth=token)
+        desk: TokenDesk = connection.app.state.token_desk
+        outcome = await desk.get(token)
+        if isinstance(outcome, NotAuthenticated):
+            raise NotAuthorizedException(outcome.detail)
+        return AuthenticationResult(user=outcome, auth=token)
 
 
 def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:

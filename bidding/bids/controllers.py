@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import asyncpg
 from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import Provide
 from litestar.params import HeaderParameter
 from litestar.response import Stream
 
-from bidding.bids import services, views
+from bidding.bids import services, sql, views
 from bidding.bids.committer import BidCommitter
 from bidding.bids.envelope import decode_envelope
 from bidding.bids.models import Bid
@@ -23,9 +24,10 @@ from bidding.bids.platform import BidPlatform, build_platform
 from bidding.bids.schemas import BidOut, CustodianOut, EscrowOut, ReceiptOut, SweepOut, WithdrawIn, WithdrawOut
 from bidding.bids.storage import PROCESS_STARTED
 from core.db import driver_connection
+from core.grouped import GroupedLookup
 from core.identity.principal import Principal
 from core.identity.roles import Role
-from core.web import UnitOfWork, principal_dependency, requires, signed_in, uow_dependency
+from core.web import UnitOfWork, principal_dependency, requires, signed_in
 
 UPLOAD_CEILING = 1 << 40
 """Litestar's per-route body limit, raised for the upload only; the operator's cap is settings.max_bid_bytes."""
@@ -44,20 +46,33 @@ class SubmitDesk:
     """What the upload route needs, resolved as one dependency: Litestar resolves two or more side by side in an
     anyio task group, a cost every upload of a deadline rush pays (docs/benchmarks.md)."""
 
-    uow: UnitOfWork
+    facts: FactsDesk
     platform: BidPlatform
     committer: BidCommitter
     principal: Principal
 
 
+FactsDesk = GroupedLookup[sql.SubmissionKey, sql.SubmissionFacts | None]
+
+
 def submit_desk(request: Request[Any, Any, Any]) -> SubmitDesk:
-    """The unit of work, the bid platform, the group committer and the signed-in bidder."""
+    """The grouped pre-check reads, the bid platform, the group committer and the signed-in bidder."""
     return SubmitDesk(
-        uow_dependency(request),
+        request.app.state.submission_facts,
         platform_dependency(request),
         request.app.state.bid_committer,
         principal_dependency(request),
     )
+
+
+def facts_desk(pool: asyncpg.Pool) -> FactsDesk:
+    """Pre-check facts of concurrent uploads read together, one statement per batch (core.grouped)."""
+
+    async def read(keys: Sequence[sql.SubmissionKey]) -> list[sql.SubmissionFacts | None]:
+        async with driver_connection(pool) as connection:
+            return await sql.submission_facts(connection, keys)
+
+    return GroupedLookup(read)
 
 
 @asynccontextmanager
@@ -67,6 +82,7 @@ async def bids_lifespan(app: Litestar) -> AsyncIterator[None]:
     app.state.bid_platform = platform
     pool = app.state.driver_pool
     app.state.bid_committer = BidCommitter(platform, lambda: driver_connection(pool))
+    app.state.submission_facts = facts_desk(pool)
     async with app.state.session_factory() as session:
         await views.sweep_orphans(session, platform.blobs, PROCESS_STARTED)
     try:
@@ -138,7 +154,7 @@ class BidController(Controller):
         envelope = decode_envelope(desk.platform, statement, escrow)
         length = request.headers.get("content-length")
         bid = await services.submit_bid(
-            desk.uow,
+            desk.facts.get,
             desk.platform,
             desk.committer,
             desk.principal,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,7 +29,7 @@ from bidding.bids.platform import BidPlatform
 from bidding.bids.states import BidStatus, transition
 from bidding.bids.storage import StagedUpload
 from core.confidential import commit_confidential, format_time
-from core.db import DriverUnits, db_now
+from core.db import db_now
 from core.errors import Conflict, NotFound, TooLarge
 from core.identity.models import Certificate
 from core.identity.principal import Principal
@@ -74,20 +74,24 @@ async def _serialize_bidder(session: AsyncSession, tender_id: uuid.UUID, lot_id:
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
-async def precheck_submission(lanes: DriverUnits, principal: Principal, envelope: Envelope) -> None:
+FactsLookup = Callable[[sql.SubmissionKey], Awaitable[sql.SubmissionFacts | None]]
+"""How a pre-check reads its facts: `sql.submission_facts` for one key, grouped with concurrent ones in the app."""
+
+
+async def precheck_submission(facts_of: FactsLookup, principal: Principal, envelope: Envelope) -> None:
     """Everything that can be refused before a single byte of ciphertext is accepted (one statement)."""
     sub = envelope.submission
     if sub.bidder_id != principal.organization_id:
         raise StatementRefused("the statement's bidder is not your organization")
-    async with lanes.driver_read() as connection:
-        facts = await sql.submission_facts(
-            connection,
+    facts = await facts_of(
+        sql.SubmissionKey(
             sub.tender_id,
             sub.lot,
             principal.organization_id,
             principal.user_id,
             public_key_sha256(envelope.statement.certificate),
         )
+    )
     if facts is None:
         raise NotFound(f"tender {sub.tender_id} does not exist")
     open_for(principal, facts, sub.lot)
@@ -108,7 +112,7 @@ async def _abandon(platform: BidPlatform, staging: asyncio.Future[StagedUpload])
 
 
 async def submit_bid(
-    lanes: DriverUnits,
+    facts_of: FactsLookup,
     platform: BidPlatform,
     committer: BidCommitter,
     principal: Principal,
@@ -128,7 +132,7 @@ async def submit_bid(
         raise CiphertextMismatch("the upload's length is not the size the statement signs")
     staging = asyncio.ensure_future(platform.blobs.stage(chunks, sub.size, publish_as=sub.sha256))
     try:
-        await precheck_submission(lanes, principal, envelope)
+        await precheck_submission(facts_of, principal, envelope)
     except BaseException:
         await _abandon(platform, staging)
         raise

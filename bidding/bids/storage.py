@@ -1,6 +1,7 @@
 """Where bid ciphertext lives: a blob store of its own, so every blob in it must belong to a committed bid.
 
-The upload path hashes and writes an upload's first INLINE_BYTES on the event loop as they arrive; beyond that it
+The upload path creates its temp file and hashes and writes its first INLINE_BYTES on the event loop as the bytes
+arrive (what the minimal app in bench/ does: a thread trip costs more than these calls); beyond that it
 batches the request's chunks into WRITE_BATCH writes done in a worker thread (hashing in the same call, since
 hashlib releases the GIL on large buffers), with one batch in flight while the next is received: memory stays at
 about three batches whatever the upload size. The temp file is fsynced, renamed into place and
@@ -11,7 +12,6 @@ before any database row names it; the orphan sweep removes what a crash left beh
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import os
 import time
@@ -55,13 +55,6 @@ def _write_all(fd: int, data: bytes, digest: hashlib._Hash) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-
-
-def _drop_opened(tmp: Path, opening: asyncio.Future[int]) -> None:
-    """Close and remove a temp file whose creator was cancelled while the I/O thread created it."""
-    if not opening.cancelled() and opening.exception() is None:
-        os.close(opening.result())
-        tmp.unlink(missing_ok=True)
 
 
 def _finish(fd: int, rest: list[bytes], digest: hashlib._Hash) -> None:
@@ -114,16 +107,6 @@ class BidBlobs:
         """The blob's bytes in chunks."""
         return self.store.read_stream(sha256)
 
-    async def _open(self, tmp: Path) -> int:
-        """Create the temp file on an I/O thread; if the caller is cancelled meanwhile, the file is closed and
-        removed once created."""
-        opening = asyncio.ensure_future(self._run(os.open, tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        try:
-            return await asyncio.shield(opening)
-        except asyncio.CancelledError:
-            opening.add_done_callback(functools.partial(_drop_opened, tmp))
-            raise
-
     async def stage(self, chunks: AsyncIterable[bytes], max_bytes: int, publish_as: str | None = None) -> StagedUpload:
         """Stream to a temp file, refusing non-age data on its first bytes (rule 21) and anything over max_bytes.
 
@@ -134,7 +117,7 @@ class BidBlobs:
             await self._run(lambda: self.tmp_dir.mkdir(parents=True, exist_ok=True))
             self._tmp_ready = True
         tmp = self.tmp_dir / f"{uuid.uuid4().hex}{TMP_SUFFIX}"
-        fd = await self._open(tmp)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         digest = hashlib.sha256()
         size, head, head_ok = 0, b"", False
         batch: list[bytes] = []

@@ -15,11 +15,13 @@ from bidding.bids import committer as committer_module
 from bidding.bids.committer import BidCommitter
 from bidding.bids.envelope import decode_envelope
 from bidding.bids.errors import BidSubmissionClosed
+from bidding.bids.sql import SubmissionKey
 from core.db import driver_connection
 from core.errors import Conflict
 from core.identity.principal import Principal
 from core.identity.services import authenticate_on_driver
 from core.settings import Settings
+from signing.ca import public_key_sha256
 from signing.receipts import issue_receipt, verify_receipt_async
 from tests.support.bids import (
     Bidder,
@@ -144,3 +146,35 @@ async def test_a_deadline_passing_between_the_read_and_the_write_rolls_the_batch
         assert await connection.fetchval("select count(*) from bids where tender_id = $1", uuid.UUID(tender)) == 0
         assert await connection.fetchval("select count(*) from journal_events where event_type = 'bid.submitted'") == 0
         assert await connection.fetchval("select count(*) from confidential_commitments") == 0
+
+
+async def test_concurrent_prechecks_share_a_statement_and_each_reads_its_own_facts(
+    app: Litestar, client: httpx.AsyncClient, seeded: None
+) -> None:
+    await register_custodians(client)
+    tender = uuid.UUID((await demo_tender(client))["id"])
+    bidders = [await certified_bidder(client, f"bidder{n}") for n in (1, 2, 3)]
+    principals = [await _principal(app, b) for b in bidders]
+    keys = [
+        SubmissionKey(tender, 1, p.organization_id, p.user_id, public_key_sha256(b.certificate))
+        for b, p in zip(bidders, principals, strict=True)
+    ]
+    first = keys[0]
+    keys += [
+        SubmissionKey(uuid.uuid4(), 1, first.bidder_org_id, first.user_id, first.key_sha256),
+        SubmissionKey(tender, 99, first.bidder_org_id, first.user_id, first.key_sha256),
+        SubmissionKey(tender, 1, first.bidder_org_id, first.user_id, public_key_sha256(bidders[1].certificate)),
+    ]
+    desk = app.state.submission_facts
+    before = desk.fetches
+    found = await asyncio.gather(*(desk.get(key) for key in keys))
+    assert desk.fetches - before < len(keys)
+    for facts in found[:3]:
+        assert facts is not None
+        assert (facts.id, facts.signer_certified, facts.last_version) == (tender, True, 0)
+        assert facts.lot_id is not None
+    assert found[3] is None
+    assert found[4] is not None
+    assert found[4].lot_id is None
+    assert found[5] is not None
+    assert not found[5].signer_certified

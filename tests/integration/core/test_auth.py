@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
+from litestar import Litestar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -68,3 +70,27 @@ async def test_logout_revokes_the_token(client: httpx.AsyncClient, seeded: None)
     headers = await auth(client, "notary")
     assert (await client.post("/api/auth/logout", headers=headers)).status_code == 204
     assert_problem(await client.get("/api/auth/me", headers=headers), 401, "revoked")
+
+
+async def test_concurrent_requests_authenticate_together_and_each_gets_its_own_answer(
+    client: httpx.AsyncClient, seeded: None, app: Litestar
+) -> None:
+    """A burst shares the grouped token statement; a revoked or unknown token among valid ones is refused alone."""
+    names = ["bidder1", "bidder2", "agency", "regulator"]
+    tokens = {name: await token_for(client, name) for name in names}
+    revoked = await token_for(client, "bidder3")
+    assert (await client.post("/api/auth/logout", headers={"Authorization": f"Bearer {revoked}"})).status_code < 300
+    before = app.state.token_desk.fetches
+    calls = [("ok", name, tokens[name]) for name in names for _ in range(5)]
+    calls += [("revoked", "bidder3", revoked), ("unknown", "-", "not-a-token")]
+    answers = await asyncio.gather(
+        *(client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"}) for _, _, token in calls)
+    )
+    for (kind, name, _), answer in zip(calls, answers, strict=True):
+        if kind == "ok":
+            assert answer.status_code == 200
+            assert answer.json()["username"] == name
+        else:
+            assert_problem(answer, 401)
+            assert ("revoked" if kind == "revoked" else "unknown") in answer.json()["detail"]
+    assert app.state.token_desk.fetches - before < len(calls)
