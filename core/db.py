@@ -61,7 +61,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
-DRIVER_POOL_SIZE = 40
+DRIVER_POOL_SIZE = 16
+"""Connections of the plain-SQL lane per process. Its hot users group their statements (core.grouped, the bid
+committer, the operation log writer: about ten connections in a deadline rush), so two workers with their ORM pools
+(up to 30 each) stay under PostgreSQL's default max_connections of 100."""
 
 
 async def _driver_codecs(connection: asyncpg.Connection) -> None:
