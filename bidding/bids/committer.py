@@ -27,7 +27,6 @@ import asyncpg
 from bidding.bids import sql
 from bidding.bids.checks import open_for
 from bidding.bids.envelope import RECEIPT_TYPE, Envelope
-from bidding.bids.models import Bid
 from bidding.bids.platform import BidPlatform
 from bidding.bids.states import BidStatus, transition
 from core.confidential import ConfidentialAct, format_time, prepare_confidential
@@ -48,7 +47,7 @@ batches cannot deadlock, and two bids of one bidder and lot still commit one aft
 class _Pending:
     principal: Principal
     envelope: Envelope
-    done: asyncio.Future[Bid]
+    done: asyncio.Future[sql.NewBid]
     tender: sql.CommitFacts | None = field(default=None)
 
     @property
@@ -74,9 +73,9 @@ class BidCommitter:
         self._queue: list[_Pending] = []
         self._flushers: set[asyncio.Task[None]] = set()
 
-    async def commit(self, principal: Principal, envelope: Envelope) -> Bid:
+    async def commit(self, principal: Principal, envelope: Envelope) -> sql.NewBid:
         """The bid, committed with its receipt; the refusal of this bid alone if it fails its checks."""
-        done: asyncio.Future[Bid] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[sql.NewBid] = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending(principal, envelope, done))
         if len(self._flushers) < self._concurrency:
             flusher = asyncio.create_task(self._flush())
@@ -117,7 +116,7 @@ class BidCommitter:
             _refuse(pending, exc)
 
     async def _commit(self, batch: list[_Pending]) -> None:
-        results: list[tuple[_Pending, Bid]] = []
+        results: list[tuple[_Pending, sql.NewBid]] = []
         async with self._connection() as connection:
             valid = self._checked(batch, await sql.commit_facts(connection, [p.key for p in batch]))
             if valid:
@@ -150,7 +149,7 @@ class BidCommitter:
                 valid.append(pending)
         return valid
 
-    async def _write(self, connection: asyncpg.Connection, batch: list[_Pending]) -> list[tuple[_Pending, Bid]]:
+    async def _write(self, connection: asyncpg.Connection, batch: list[_Pending]) -> list[tuple[_Pending, sql.NewBid]]:
         """Records, commitments and signed receipts in Python, then one statement writes the batch."""
         bids, facts, expected = [], [], []
         for pending in batch:
@@ -215,12 +214,12 @@ def _lot_id(pending: _Pending) -> uuid.UUID:
     return lot_id
 
 
-def _new_bid(pending: _Pending, superseded: uuid.UUID | None) -> tuple[Bid, dict[str, Any]]:
+def _new_bid(pending: _Pending, superseded: uuid.UUID | None) -> tuple[sql.NewBid, dict[str, Any]]:
     """The bid row (receipt still empty) and the facts its receipt and its sealed ledger event state."""
     tender = _facts(pending)
     sub, principal = pending.envelope.submission, pending.principal
     statement_text = pending.envelope.statement.to_json()
-    bid = Bid(
+    bid = sql.NewBid(
         id=uuid.uuid4(),
         tender_id=tender.id,
         lot_id=_lot_id(pending),
@@ -228,7 +227,6 @@ def _new_bid(pending: _Pending, superseded: uuid.UUID | None) -> tuple[Bid, dict
         bidder_org_id=principal.organization_id,
         submitted_by=principal.user_id,
         version=sub.version,
-        status=BidStatus.SUBMITTED,
         ciphertext_sha256=sub.sha256,
         ciphertext_size=sub.size,
         recipient=sub.recipient,
@@ -236,7 +234,6 @@ def _new_bid(pending: _Pending, superseded: uuid.UUID | None) -> tuple[Bid, dict
         statement_sha256=hashlib.sha256(statement_text.encode()).hexdigest(),
         received_at=tender.now,
         receipt_id=uuid.uuid4(),
-        receipt="",
     )
     facts: dict[str, Any] = {
         "receipt": str(bid.receipt_id),

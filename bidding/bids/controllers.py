@@ -91,7 +91,7 @@ async def bids_lifespan(app: Litestar) -> AsyncIterator[None]:
         await app.state.bid_committer.close()
 
 
-def bid_out(bid: Bid) -> BidOut:
+def bid_out(bid: Bid | sql.NewBid) -> BidOut:
     """The API view of one bid version."""
     return BidOut(
         id=bid.id,

@@ -120,7 +120,7 @@ async def submit_bid(
     *,
     chunks: AsyncIterable[bytes],
     content_length: int | None = None,
-) -> Bid:
+) -> sql.NewBid:
     """Verify, stream, make durable, commit; the returned bid carries its receipt and is already committed.
 
     The upload starts streaming while the pre-check runs (its round trip would otherwise delay every byte); a

@@ -7,14 +7,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import asyncpg
 
+from bidding.bids.states import BidStatus
 from core.confidential import DEFAULT_SLOT_SECONDS, PreparedConfidential
-
-if TYPE_CHECKING:
-    from bidding.bids.models import Bid
 
 SUBMISSION_FACTS_SQL = """
 select k.n, t.id, t.status, t.bid_deadline, t.agency_id, t.tenderee_id, t.escrow_quorum, t.custodian_org_ids,
@@ -93,6 +90,31 @@ BID_COLUMNS = (
     "receipt",
 )
 """The bids columns a submission sets, in sunbid_commit_bids's parameter order (status is always 'submitted')."""
+
+
+@dataclass(slots=True)
+class NewBid:
+    """A submitted version as `sunbid_commit_bids` inserts it: a plain record, since building an ORM `Bid` took
+    about a sixth of a batch's Python time in a deadline rush (docs/benchmarks.md)."""
+
+    id: uuid.UUID
+    tender_id: uuid.UUID
+    lot_id: uuid.UUID
+    lot_number: int
+    bidder_org_id: uuid.UUID
+    submitted_by: uuid.UUID
+    version: int
+    ciphertext_sha256: str
+    ciphertext_size: int
+    recipient: str
+    statement: str
+    statement_sha256: str
+    received_at: datetime
+    receipt_id: uuid.UUID
+    receipt: str = ""
+    status: str = BidStatus.SUBMITTED
+    withdrawn_at: datetime | None = None
+
 
 Slot = tuple[uuid.UUID, uuid.UUID, uuid.UUID]
 """(tender, lot id, bidder organization): where one bidder's versions for one lot live."""
@@ -185,7 +207,7 @@ class BatchChanged(Exception):
 
 async def commit_bids(
     connection: asyncpg.Connection,
-    bids: Sequence[Bid],
+    bids: Sequence[NewBid],
     expected: Sequence[CommitFacts],
     shares: Sequence[Sequence[EscrowShareRow]],
     confidential: PreparedConfidential,
