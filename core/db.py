@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import asyncpg
 from sqlalchemy import DateTime, MetaData, make_url, text
@@ -104,18 +104,6 @@ async def driver_connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connect
     """A pooled driver connection in autocommit: for single statements, which need no BEGIN/COMMIT round trips."""
     async with pool.acquire() as connection:
         yield cast("asyncpg.Connection", connection)
-
-
-class DriverUnits(Protocol):
-    """What services on the driver lane get from the caller (core.web.UnitOfWork in the app)."""
-
-    def driver(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
-        """A connection inside one transaction."""
-        ...
-
-    def driver_read(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
-        """A connection in autocommit, for one statement."""
-        ...
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

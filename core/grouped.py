@@ -12,6 +12,10 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
+import asyncpg
+
+from core.db import driver_connection
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -23,8 +27,9 @@ CONCURRENT_BATCHES = 2
 class GroupedLookup(Generic[K, V]):
     """`get(key)` answers with `fetch([... key ...])`'s value for that key; keys queued together are fetched together.
 
-    `fetch` must return one value per key, in the keys' order. Its failure fails every lookup of its batch (and no
-    other); a caller that is cancelled simply stops waiting.
+    `fetch` must return one value per key, in the keys' order. When a batch's statement fails, each of its keys is
+    fetched again alone, so a key the statement cannot take (or a passing fault) fails only its own caller; a caller
+    that is cancelled simply stops waiting.
     """
 
     def __init__(
@@ -47,29 +52,61 @@ class GroupedLookup(Generic[K, V]):
         answer: asyncio.Future[V] = asyncio.get_running_loop().create_future()
         self._queue.append((key, answer))
         if len(self._flushers) < self._concurrency:
-            flusher = asyncio.create_task(self._flush())
-            self._flushers.add(flusher)
-            flusher.add_done_callback(self._flushers.discard)
+            self._flushers.add(asyncio.create_task(self._flush()))
         return await answer
 
     async def _flush(self) -> None:
-        while self._queue:
-            batch = [(key, answer) for key, answer in self._queue[: self._batch_limit] if not answer.done()]
-            del self._queue[: self._batch_limit]
-            if not batch:
-                continue
-            self.fetches += 1
-            try:
-                values = await self._fetch([key for key, _ in batch])
-                _check_count(values, batch)
-            except Exception as exc:
-                for _, answer in batch:
-                    if not answer.done():
-                        answer.set_exception(exc)
-                continue
-            for (_, answer), value in zip(batch, values, strict=True):
+        """Fetch batches until the queue is empty; leaves the flusher set in the same step as it sees the queue
+        empty, so a key queued afterwards always finds room for a new flusher."""
+        batch: list[tuple[K, asyncio.Future[V]]] = []
+        try:
+            while self._queue:
+                batch = [(key, answer) for key, answer in self._queue[: self._batch_limit] if not answer.done()]
+                del self._queue[: self._batch_limit]
+                if len(batch) == 1 or not await self._answer(batch, alone=False):
+                    for one in batch:
+                        await self._answer([one], alone=True)
+        finally:
+            for _, answer in batch:
                 if not answer.done():
-                    answer.set_result(value)
+                    answer.set_exception(RuntimeError("the lookup stopped before answering"))
+            current = asyncio.current_task()
+            if current is not None:
+                self._flushers.discard(current)
+
+    async def _answer(self, batch: list[tuple[K, asyncio.Future[V]]], *, alone: bool) -> bool:
+        """Fetch and resolve the batch; False when its statement failed and the batch is not a lone key (then
+        nothing is resolved and the caller retries key by key)."""
+        live = [(key, answer) for key, answer in batch if not answer.done()]
+        if not live:
+            return True
+        self.fetches += 1
+        try:
+            values = await self._fetch([key for key, _ in live])
+            _check_count(values, live)
+        except Exception as exc:
+            if not alone:
+                return False
+            for _, answer in live:
+                if not answer.done():
+                    answer.set_exception(exc)
+            return True
+        for (_, answer), value in zip(live, values, strict=True):
+            if not answer.done():
+                answer.set_result(value)
+        return True
+
+
+def grouped_on_driver(
+    pool: asyncpg.Pool, read: Callable[[asyncpg.Connection, Sequence[K]], Awaitable[Sequence[V]]]
+) -> GroupedLookup[K, V]:
+    """A grouped lookup whose statement runs on a pooled driver-lane connection in autocommit."""
+
+    async def fetch(keys: Sequence[K]) -> Sequence[V]:
+        async with driver_connection(pool) as connection:
+            return await read(connection, keys)
+
+    return GroupedLookup(fetch)
 
 
 def _check_count(values: Sequence[object], keys: Sequence[object]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,9 +18,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import driver_connection, driver_transaction
 from core.errors import PROBLEM_BASE, DomainError, Forbidden, NotAuthenticated, RuleViolation
-from core.grouped import GroupedLookup
+from core.grouped import GroupedLookup, grouped_on_driver
 from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.identity.services import authenticate_many
@@ -109,12 +108,7 @@ TokenDesk = GroupedLookup[str, Principal | NotAuthenticated]
 
 def token_desk(pool: asyncpg.Pool) -> TokenDesk:
     """Bearer tokens of concurrent requests resolved together, one statement per batch (core.grouped)."""
-
-    async def resolve(tokens: Sequence[str]) -> list[Principal | NotAuthenticated]:
-        async with driver_connection(pool) as connection:
-            return await authenticate_many(connection, tokens)
-
-    return GroupedLookup(resolve)
+    return grouped_on_driver(pool, authenticate_many)
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
@@ -186,9 +180,8 @@ def optional_principal_dependency(request: Request[Any, Any, Any]) -> Principal 
 class UnitOfWork:
     """Opens one transaction per use; controllers call services inside it and never write SQL."""
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession], pool: asyncpg.Pool | None = None) -> None:
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = factory
-        self._pool = pool
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[AsyncSession]:
@@ -201,26 +194,10 @@ class UnitOfWork:
         async with self._factory() as session:
             yield session
 
-    @asynccontextmanager
-    async def driver(self) -> AsyncIterator[asyncpg.Connection]:
-        """One transaction on the plain-SQL lane (see core.db.create_driver_pool)."""
-        if self._pool is None:
-            raise RuntimeError("this unit of work has no driver pool")
-        async with driver_transaction(self._pool) as connection:
-            yield connection
-
-    @asynccontextmanager
-    async def driver_read(self) -> AsyncIterator[asyncpg.Connection]:
-        """A driver-lane connection in autocommit, for one statement."""
-        if self._pool is None:
-            raise RuntimeError("this unit of work has no driver pool")
-        async with driver_connection(self._pool) as connection:
-            yield connection
-
 
 def uow_dependency(request: Request[Any, Any, Any]) -> UnitOfWork:
     """Dependency giving the request a unit of work over the app's session factory."""
-    return UnitOfWork(request.app.state.session_factory, request.app.state.driver_pool)
+    return UnitOfWork(request.app.state.session_factory)
 
 
 UNLOGGED_PATH_PREFIXES: tuple[str, ...] = ("/api/bids",)

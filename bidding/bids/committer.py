@@ -78,9 +78,7 @@ class BidCommitter:
         done: asyncio.Future[sql.NewBid] = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending(principal, envelope, done))
         if len(self._flushers) < self._concurrency:
-            flusher = asyncio.create_task(self._flush())
-            self._flushers.add(flusher)
-            flusher.add_done_callback(self._flushers.discard)
+            self._flushers.add(asyncio.create_task(self._flush()))
         return await asyncio.shield(done)
 
     async def close(self) -> None:
@@ -88,6 +86,16 @@ class BidCommitter:
         await asyncio.gather(*self._flushers, return_exceptions=True)
 
     async def _flush(self) -> None:
+        """Commit batches until the queue is empty; leaves the flusher set in the same step as it sees the queue
+        empty (a done-callback would run a step later, and a bid queued in between would find no flusher)."""
+        try:
+            await self._drain()
+        finally:
+            current = asyncio.current_task()
+            if current is not None:
+                self._flushers.discard(current)
+
+    async def _drain(self) -> None:
         while self._queue:
             batch: list[_Pending] = []
             later: list[_Pending] = []

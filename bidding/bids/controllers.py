@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -24,7 +24,7 @@ from bidding.bids.platform import BidPlatform, build_platform
 from bidding.bids.schemas import BidOut, CustodianOut, EscrowOut, ReceiptOut, SweepOut, WithdrawIn, WithdrawOut
 from bidding.bids.storage import PROCESS_STARTED
 from core.db import driver_connection
-from core.grouped import GroupedLookup
+from core.grouped import GroupedLookup, grouped_on_driver
 from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.web import UnitOfWork, principal_dependency, requires, signed_in
@@ -67,12 +67,7 @@ def submit_desk(request: Request[Any, Any, Any]) -> SubmitDesk:
 
 def facts_desk(pool: asyncpg.Pool) -> FactsDesk:
     """Pre-check facts of concurrent uploads read together, one statement per batch (core.grouped)."""
-
-    async def read(keys: Sequence[sql.SubmissionKey]) -> list[sql.SubmissionFacts | None]:
-        async with driver_connection(pool) as connection:
-            return await sql.submission_facts(connection, keys)
-
-    return GroupedLookup(read)
+    return grouped_on_driver(pool, sql.submission_facts)
 
 
 @asynccontextmanager

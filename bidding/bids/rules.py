@@ -65,9 +65,16 @@ def _uuid(value: Any, name: str) -> uuid.UUID:
         raise StatementRefused(f"statement field {name!r} is not a UUID") from exc
 
 
-def _positive(value: Any, name: str) -> int:
+INT4_MAX = 2**31 - 1
+"""Lot numbers and versions are PostgreSQL integers: a larger one is refused here, alone, not by a grouped
+statement it would share with other bidders' uploads."""
+
+
+def _positive(value: Any, name: str, maximum: int | None = None) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise StatementRefused(f"statement field {name!r} must be a positive integer")
+    if maximum is not None and value > maximum:
+        raise StatementRefused(f"statement field {name!r} must be at most {maximum}")
     return value
 
 
@@ -92,12 +99,12 @@ def parse_submission(payload: dict[str, Any]) -> Submission:
         raise StatementRefused("statement field 'recipient' is not an age X25519 recipient")
     return Submission(
         tender_id=_uuid(payload["tender"], "tender"),
-        lot=_positive(payload["lot"], "lot"),
+        lot=_positive(payload["lot"], "lot", INT4_MAX),
         bidder_id=_uuid(payload["bidder"], "bidder"),
         sha256=_hex(payload["sha256"], "sha256"),
         size=_positive(payload["size"], "size"),
         recipient=recipient,
-        version=_positive(payload["version"], "version"),
+        version=_positive(payload["version"], "version", INT4_MAX),
         escrow_sha256=_hex(payload["escrow_sha256"], "escrow_sha256"),
     )
 

@@ -112,7 +112,7 @@ class NewBid:
     received_at: datetime
     receipt_id: uuid.UUID
     receipt: str = ""
-    status: str = BidStatus.SUBMITTED
+    status: BidStatus = BidStatus.SUBMITTED
     withdrawn_at: datetime | None = None
 
 

@@ -42,7 +42,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         "ws": "websockets-sansio",
     }
     if workers == 1:
-        uvicorn.run(create_app(settings, url), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings, url, long_lived=True), **options)  # type: ignore[arg-type]
         return
     os.environ["SUNBID_DATABASE_URL"] = url
     os.environ["SUNBID_SERVE_STARTED"] = repr(time.time())

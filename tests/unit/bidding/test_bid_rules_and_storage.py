@@ -68,6 +68,10 @@ def test_submission_statements_are_parsed_strictly() -> None:
     for bad in ({"size": 0}, {"sha256": "A" * 64}, {"recipient": "age1nope"}, {"extra": 1}, {"version": True}):
         with pytest.raises(StatementRefused):
             parse_submission({**payload, **bad})
+    assert parse_submission({**payload, "lot": 2**31 - 1, "version": 2**31 - 1}).lot == 2**31 - 1
+    for field in ("lot", "version"):
+        with pytest.raises(StatementRefused, match=f"'{field}' must be at most 2147483647"):
+            parse_submission({**payload, field: 2**31})
 
 
 async def test_store_streams_hashes_and_publishes(tmp_path: Path) -> None:

@@ -60,17 +60,30 @@ async def test_batches_respect_their_limit() -> None:
     assert recorder.batches == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
 
 
-async def test_a_failed_fetch_fails_its_own_batch_only() -> None:
+async def test_a_key_that_breaks_its_batch_fails_alone_and_the_rest_are_answered() -> None:
     recorder = Recorder()
     recorder.gate.clear()
     recorder.fail_on = 3
-    lookup = GroupedLookup(recorder.fetch, batch_limit=2, concurrency=1)
+    lookup = GroupedLookup(recorder.fetch, concurrency=1)
+    blocker = asyncio.ensure_future(lookup.get(0))
+    await asyncio.sleep(0)
     waiting = [asyncio.ensure_future(lookup.get(k)) for k in (1, 3, 5, 7)]
     await asyncio.sleep(0)
     recorder.gate.set()
+    assert await blocker == 0
     outcomes = await asyncio.gather(*waiting, return_exceptions=True)
-    assert [type(o) for o in outcomes[:2]] == [ValueError, ValueError]
+    assert outcomes[0] == 2
+    assert isinstance(outcomes[1], ValueError)
     assert outcomes[2:] == [10, 14]
+    assert recorder.batches == [[0], [1, 3, 5, 7], [1], [3], [5], [7]]
+
+
+async def test_a_key_queued_as_the_flushers_finish_is_still_fetched() -> None:
+    recorder = Recorder()
+    lookup = GroupedLookup(recorder.fetch, concurrency=2)
+    first = await asyncio.gather(lookup.get(1), lookup.get(2))
+    assert first == [2, 4]
+    assert await asyncio.wait_for(lookup.get(3), timeout=5) == 6
 
 
 async def test_a_cancelled_caller_leaves_the_others_their_answers() -> None:
