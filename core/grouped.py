@@ -9,8 +9,8 @@ while it is under way into the next statement, so a lone request never waits for
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 
@@ -22,6 +22,33 @@ V = TypeVar("V")
 BATCH_LIMIT = 256
 CONCURRENT_BATCHES = 2
 """Statements in flight at once: the second starts while the first waits on the database."""
+
+
+class Flushers:
+    """Up to `limit` tasks draining one queue (a grouped lookup's, the bid committer's). A task leaves the set in
+    the step its drain returns, which is the step that saw the queue empty: with a done-callback it would leave a
+    step later, and a key queued in between would find the set full and no task to take it."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def ensure(self, drain: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Start another drain if fewer than `limit` run (call it after queueing)."""
+        if len(self._tasks) < self._limit:
+            self._tasks.add(asyncio.create_task(self._run(drain)))
+
+    async def _run(self, drain: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        try:
+            await drain()
+        finally:
+            current = asyncio.current_task()
+            if current is not None:
+                self._tasks.discard(current)
+
+    async def wait(self) -> None:
+        """Let the running drains finish (at shutdown)."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 class GroupedLookup(Generic[K, V]):
@@ -41,9 +68,8 @@ class GroupedLookup(Generic[K, V]):
     ) -> None:
         self._fetch = fetch
         self._batch_limit = batch_limit
-        self._concurrency = concurrency
         self._queue: list[tuple[K, asyncio.Future[V]]] = []
-        self._flushers: set[asyncio.Task[None]] = set()
+        self._flushers = Flushers(concurrency)
         self.fetches = 0
         """Statements run so far (each serving one batch of keys)."""
 
@@ -51,13 +77,11 @@ class GroupedLookup(Generic[K, V]):
         """The value for this key, fetched alone or with whatever other keys are queued meanwhile."""
         answer: asyncio.Future[V] = asyncio.get_running_loop().create_future()
         self._queue.append((key, answer))
-        if len(self._flushers) < self._concurrency:
-            self._flushers.add(asyncio.create_task(self._flush()))
+        self._flushers.ensure(self._flush)
         return await answer
 
     async def _flush(self) -> None:
-        """Fetch batches until the queue is empty; leaves the flusher set in the same step as it sees the queue
-        empty, so a key queued afterwards always finds room for a new flusher."""
+        """Fetch batches until the queue is empty; a batch cut short (cancelled) fails its unanswered keys."""
         batch: list[tuple[K, asyncio.Future[V]]] = []
         try:
             while self._queue:
@@ -70,9 +94,6 @@ class GroupedLookup(Generic[K, V]):
             for _, answer in batch:
                 if not answer.done():
                     answer.set_exception(RuntimeError("the lookup stopped before answering"))
-            current = asyncio.current_task()
-            if current is not None:
-                self._flushers.discard(current)
 
     async def _answer(self, batch: list[tuple[K, asyncio.Future[V]]], *, alone: bool) -> bool:
         """Fetch and resolve the batch; False when its statement failed and the batch is not a lone key (then

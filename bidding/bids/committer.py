@@ -31,6 +31,7 @@ from bidding.bids.platform import BidPlatform
 from bidding.bids.states import BidStatus, transition
 from core.confidential import ConfidentialAct, format_time, prepare_confidential
 from core.errors import Conflict, DomainError, NotFound
+from core.grouped import Flushers
 from core.identity.principal import Principal
 from signing.receipts import issue_receipt
 
@@ -67,35 +68,23 @@ class BidCommitter:
         concurrency: int = CONCURRENT_BATCHES,
     ) -> None:
         self._platform = platform
-        self._concurrency = concurrency
         self._connection = connection
         self._batch_limit = batch_limit
         self._queue: list[_Pending] = []
-        self._flushers: set[asyncio.Task[None]] = set()
+        self._flushers = Flushers(concurrency)
 
     async def commit(self, principal: Principal, envelope: Envelope) -> sql.NewBid:
         """The bid, committed with its receipt; the refusal of this bid alone if it fails its checks."""
         done: asyncio.Future[sql.NewBid] = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending(principal, envelope, done))
-        if len(self._flushers) < self._concurrency:
-            self._flushers.add(asyncio.create_task(self._flush()))
+        self._flushers.ensure(self._flush)
         return await asyncio.shield(done)
 
     async def close(self) -> None:
         """Let the batch under way finish (at shutdown)."""
-        await asyncio.gather(*self._flushers, return_exceptions=True)
+        await self._flushers.wait()
 
     async def _flush(self) -> None:
-        """Commit batches until the queue is empty; leaves the flusher set in the same step as it sees the queue
-        empty (a done-callback would run a step later, and a bid queued in between would find no flusher)."""
-        try:
-            await self._drain()
-        finally:
-            current = asyncio.current_task()
-            if current is not None:
-                self._flushers.discard(current)
-
-    async def _drain(self) -> None:
         while self._queue:
             batch: list[_Pending] = []
             later: list[_Pending] = []

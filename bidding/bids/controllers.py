@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import asyncpg
 from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import Provide
 from litestar.params import HeaderParameter
@@ -65,11 +64,6 @@ def submit_desk(request: Request[Any, Any, Any]) -> SubmitDesk:
     )
 
 
-def facts_desk(pool: asyncpg.Pool) -> FactsDesk:
-    """Pre-check facts of concurrent uploads read together, one statement per batch (core.grouped)."""
-    return grouped_on_driver(pool, sql.submission_facts)
-
-
 @asynccontextmanager
 async def bids_lifespan(app: Litestar) -> AsyncIterator[None]:
     """Load the receipt key and TSA, then sweep what a crash of an earlier process left behind."""
@@ -77,7 +71,7 @@ async def bids_lifespan(app: Litestar) -> AsyncIterator[None]:
     app.state.bid_platform = platform
     pool = app.state.driver_pool
     app.state.bid_committer = BidCommitter(platform, lambda: driver_connection(pool))
-    app.state.submission_facts = facts_desk(pool)
+    app.state.submission_facts = grouped_on_driver(pool, sql.submission_facts)
     async with app.state.session_factory() as session:
         await views.sweep_orphans(session, platform.blobs, PROCESS_STARTED)
     try:
