@@ -41,8 +41,12 @@ async def tick(factory: async_sessionmaker[AsyncSession]) -> dict[str, int]:
     return applied
 
 
-async def run_forever(factory: async_sessionmaker[AsyncSession], interval_seconds: float) -> None:
-    """Tick at a fixed interval until cancelled (the in-process ticker of `sunbid serve`)."""
+async def run_forever(
+    factory: async_sessionmaker[AsyncSession], interval_seconds: float, leads: Callable[[], bool] = lambda: True
+) -> None:
+    """Tick at a fixed interval until cancelled (the in-process ticker of `sunbid serve`), only while `leads()`:
+    of several server processes one ticks (core.leader)."""
     while True:
-        await tick(factory)
+        if leads():
+            await tick(factory)
         await asyncio.sleep(interval_seconds)

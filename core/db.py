@@ -77,12 +77,16 @@ async def _keep_session(_: asyncpg.Connection) -> None:
     """No reset query on release: the lane only uses transaction-scoped locks and never LISTENs or SETs."""
 
 
+def driver_dsn(url: str) -> str:
+    """The asyncpg form of a SQLAlchemy database URL."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 async def create_driver_pool(url: str, *, max_size: int = DRIVER_POOL_SIZE) -> asyncpg.Pool:
     """The plain-SQL lane beside the ORM engine: hot paths (authentication, bid ingest, the operation log) run a
     few prepared statements here instead of ORM units of work, which cost ten times the CPU per request."""
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     pool: asyncpg.Pool = await asyncpg.create_pool(
-        dsn,
+        driver_dsn(url),
         min_size=0,
         max_size=max_size,
         init=_driver_codecs,

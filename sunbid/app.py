@@ -33,6 +33,7 @@ from core.calendar_controllers import CalendarController
 from core.db import create_driver_pool, create_engine, session_factory
 from core.identity.controllers import AuthController
 from core.journal import subscribe, subscribers
+from core.leader import Leadership
 from core.oplog import OperationLogMiddleware, OperationLogWriter
 from core.settings import Settings, get_settings
 from core.web import EXCEPTION_HANDLERS, BearerTokenMiddleware, RequestLogMiddleware, token_desk, uow_dependency
@@ -137,13 +138,17 @@ def create_app(
         app.state.ca = load_or_create_ca(settings.platform_key_dir / "ca", "Sunbid Development CA")
         configure_guarantees(settings, app.state.ca)
         ledger_key = load_or_create_ledger_key(settings.platform_key_dir, settings.ledger_origin)
+        leadership = app.state.leadership = Leadership(url)
+        leadership.start()
         app.state.ledger_worker = LedgerWorker(
-            app.state.session_factory, ledger_key, settings.checkpoint_interval_seconds
+            app.state.session_factory, ledger_key, settings.checkpoint_interval_seconds, lambda: leadership.is_leader
         )
         app.state.ledger_worker.start()
         ticker = (
             asyncio.create_task(
-                chronograph.run_forever(app.state.session_factory, settings.chronograph_interval_seconds)
+                chronograph.run_forever(
+                    app.state.session_factory, settings.chronograph_interval_seconds, lambda: leadership.is_leader
+                )
             )
             if settings.chronograph_interval_seconds > 0
             else None
@@ -156,6 +161,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
             await app.state.ledger_worker.stop()
+            await leadership.stop()
             await app.state.oplog_writer.close()
             await app.state.driver_pool.close()
             await engine.dispose()

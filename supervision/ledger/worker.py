@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,12 +33,20 @@ async def checkpoint_now(factory: async_sessionmaker[AsyncSession], key: LedgerK
 
 
 class LedgerWorker:
-    """Runs in the app's lifespan; `wake()` after a request asks for a prompt sequencing pass."""
+    """Runs in the app's lifespan; `wake()` after a request asks for a prompt sequencing pass. Every process
+    sequences what it committed; only the one that `leads()` (core.leader) ticks slots and signs timed checkpoints."""
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession], key: LedgerKey, interval_seconds: int) -> None:
+    def __init__(
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        key: LedgerKey,
+        interval_seconds: int,
+        leads: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.factory = factory
         self.key = key
         self.interval = max(interval_seconds, 1)
+        self.leads = leads
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -61,7 +70,10 @@ class LedgerWorker:
             try:
                 if loop.time() >= next_checkpoint:
                     next_checkpoint = loop.time() + self.interval
-                    await checkpoint_now(self.factory, self.key)
+                    if self.leads():
+                        await checkpoint_now(self.factory, self.key)
+                    else:
+                        await sequence_committed(self.factory)
                 else:
                     await sequence_committed(self.factory)
             except Exception:
