@@ -15,6 +15,7 @@ import logging
 
 import asyncpg
 
+from core.background import BackgroundLoop
 from core.db import driver_dsn
 
 logger = logging.getLogger("sunbid.leader")
@@ -34,21 +35,17 @@ class Leadership:
         self._name = name
         self._retry = retry_seconds
         self._connection: asyncpg.Connection | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundLoop("sunbid-leadership")
         self._changed = asyncio.Event()
         self.is_leader = False
 
     def start(self) -> None:
         """Start trying, as a task of the running event loop."""
-        self._task = asyncio.create_task(self._run(), name="sunbid-leadership")
+        self._loop.start(self._run())
 
     async def stop(self) -> None:
         """Stop trying and release the lock (closing the connection releases it at once)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
         await self._drop()
 
     async def wait_until_leader(self) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 import os
 from collections.abc import AsyncIterator
@@ -29,6 +27,7 @@ from bidding.guarantees.controllers import GuaranteeController, TenderGuaranteeC
 from bidding.opening.controllers import OpeningController, opening_lifespan
 from bidding.opening.hall import opening_hall
 from core import chronograph
+from core.background import BackgroundLoop
 from core.calendar_controllers import CalendarController
 from core.db import create_driver_pool, create_engine, session_factory
 from core.identity.controllers import AuthController
@@ -144,22 +143,17 @@ def create_app(
             app.state.session_factory, ledger_key, settings.checkpoint_interval_seconds, lambda: leadership.is_leader
         )
         app.state.ledger_worker.start()
-        ticker = (
-            asyncio.create_task(
+        ticker = BackgroundLoop("sunbid-chronograph")
+        if settings.chronograph_interval_seconds > 0:
+            ticker.start(
                 chronograph.run_forever(
                     app.state.session_factory, settings.chronograph_interval_seconds, lambda: leadership.is_leader
                 )
             )
-            if settings.chronograph_interval_seconds > 0
-            else None
-        )
         try:
             yield
         finally:
-            if ticker is not None:
-                ticker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await ticker
+            await ticker.stop()
             await app.state.ledger_worker.stop()
             await leadership.stop()
             await app.state.oplog_writer.close()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.background import BackgroundLoop
 from supervision.ledger.keys import LedgerKey
 from supervision.ledger.models import LedgerCheckpoint
 from supervision.ledger.sealed import tick_slots
@@ -48,7 +49,7 @@ class LedgerWorker:
         self.interval = max(interval_seconds, 1)
         self.leads = leads
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundLoop("sunbid-ledger")
 
     def wake(self) -> None:
         """Cheap, never blocks: the loop sequences on its next turn."""
@@ -81,12 +82,8 @@ class LedgerWorker:
 
     def start(self) -> None:
         """Start the loop as a task of the running event loop."""
-        self._task = asyncio.create_task(self._run(), name="sunbid-ledger")
+        self._loop.start(self._run())
 
     async def stop(self) -> None:
         """Cancel the loop and wait for it to end."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
