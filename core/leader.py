@@ -49,7 +49,7 @@ class Leadership:
         await self._drop()
 
     async def wait_until_leader(self) -> None:
-        """Return once this process leads (tests, and loops that should start only on the leader)."""
+        """Return once this process leads."""
         while not self.is_leader:
             self._changed.clear()
             await self._changed.wait()

@@ -69,12 +69,11 @@ class LedgerWorker:
                     await self._wake.wait()
             self._wake.clear()
             try:
-                if loop.time() >= next_checkpoint:
+                due = loop.time() >= next_checkpoint
+                if due:
                     next_checkpoint = loop.time() + self.interval
-                    if self.leads():
-                        await checkpoint_now(self.factory, self.key)
-                    else:
-                        await sequence_committed(self.factory)
+                if due and self.leads():
+                    await checkpoint_now(self.factory, self.key)
                 else:
                     await sequence_committed(self.factory)
             except Exception:

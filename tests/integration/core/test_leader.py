@@ -8,6 +8,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import chronograph
+from core.background import BackgroundLoop
 from core.db import driver_dsn
 from core.leader import Leadership
 
@@ -74,7 +75,8 @@ async def test_the_chronograph_ticks_only_while_leading(sessions: async_sessionm
     chronograph._handlers.clear()
     chronograph.register("test.count", count)
     leading = {"now": False}
-    ticker = asyncio.create_task(chronograph.run_forever(sessions, 0.01, lambda: leading["now"]))
+    ticker = BackgroundLoop("test-chronograph")
+    ticker.start(chronograph.run_forever(sessions, 0.01, lambda: leading["now"]))
     try:
         await asyncio.sleep(0.1)
         assert ticks == []
@@ -82,6 +84,6 @@ async def test_the_chronograph_ticks_only_while_leading(sessions: async_sessionm
         await asyncio.sleep(0.1)
         assert len(ticks) >= 2
     finally:
-        ticker.cancel()
+        await ticker.stop()
         chronograph._handlers.clear()
         chronograph._handlers.update(saved)
