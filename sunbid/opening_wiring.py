@@ -8,12 +8,14 @@ from bidding.bids.storage import BidBlobs
 from bidding.guarantees.settlement import on_bid_withdrawn
 from bidding.opening import context
 from bidding.opening.announce import DEEMED_WITHDRAWN
+from bidding.opening.attendance import add_admission_check
 from bidding.opening.context import OpeningContext
 from bidding.opening.decrypt import Decryptor
 from bidding.opening.services import close_due_windows, start_due_openings
 from core import chronograph
 from core.journal import subscribe, subscribers
 from core.settings import get_settings
+from evaluation.draws.services import refuse_committee_member
 from signing.ca import load_or_create_ca
 from supervision.ledger.sealed import on_sealed_period_over
 
@@ -44,11 +46,12 @@ async def end_windows(session: AsyncSession) -> int:
 
 
 def wire_opening() -> None:
-    """Register the opening's chronograph steps and subscriptions (idempotent)."""
+    """Register the opening's chronograph steps, subscriptions and the hall's rule-38 admission check (idempotent)."""
     from sunbid.guarantee_wiring import wire_guarantees
 
     chronograph.register("opening.start", start_openings)
     chronograph.register("opening.windows", end_windows)
+    add_admission_check(refuse_committee_member)
     wire_guarantees()
     if on_sealed_period_over not in subscribers("tender.opening_started"):
         subscribe("tender.opening_started", on_sealed_period_over)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bidding.opening import context, messages, objections, release, services
 from bidding.opening.access import Seat, seat_of
+from bidding.opening.attendance import admit
 from bidding.opening.errors import OpeningNotFound
 from bidding.opening.models import Opening
 from bidding.opening.notify import HallHub, Subscriber
@@ -155,11 +156,12 @@ async def opening_hall(socket: WebSocket[Any, Any, Any], tender_id: uuid.UUID) -
     hall = HallSession(socket, tender_id, current_principal(socket))
     try:
         last_seq = await _first_frames(hall)
-        async with hall.sessions() as session:
+        async with hall.sessions() as session, session.begin():
             tender = await session.get(Tender, tender_id)
             if tender is None or tender.status == "draft":
                 raise OpeningNotFound(f"tender {tender_id} does not exist")
             hall.seat = seat_of(hall.principal, tender)
+            await admit(session, hall.principal, tender, hall.seat)
     except DomainError as exc:
         await socket.send_json({"type": "error", "problem": _problem(exc)})
         await socket.close(code=4000 + min(exc.status, 999) % 1000)

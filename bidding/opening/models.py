@@ -126,3 +126,14 @@ class RecordConfirmation(IdMixin, Base):
     reason: Mapped[str | None] = mapped_column(Text)
     statement: Mapped[str] = mapped_column(Text)
     signed_at: Mapped[datetime] = mapped_column(server_default=text(NOW_SQL))
+
+
+class HallAttendance(Base):
+    """A signed-in user's first entry into a tender's hall: the draw reads it for rule 38 (87号令 Art 40)."""
+
+    __tablename__ = "opening_attendance"
+
+    tender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenders.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    seat: Mapped[str] = mapped_column(String(20))
+    first_joined_at: Mapped[datetime] = mapped_column(server_default=text(NOW_SQL))

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.bids.models import Bid
 from bidding.bids.states import BidStatus
+from bidding.opening.attendance import attendees
 from core.calendar import local_day
 from core.db import db_now
 from core.errors import Forbidden, InvalidInput, NotFound, RuleViolation
@@ -32,6 +33,7 @@ from evaluation.experts.rules import SPECIALTIES, ConflictInput, conflicts, qual
 from evaluation.experts.states import ExpertStatus
 from evaluation.scoring.rules import committee_composition
 from trading.tenders.models import Tender
+from trading.tenders.rules import LegalBasis
 from trading.tenders.services.access import managed_tender
 from trading.tenders.services.suspension import ensure_not_suspended
 from trading.tenders.states import TenderStatus
@@ -66,6 +68,32 @@ async def _agency_code(session: AsyncSession, tender: Tender) -> str | None:
     return agency.credit_code if agency else None
 
 
+ATTENDED_OPENING = "rule 38: attended the bid opening (87号令 Art 40)"
+
+
+def bars_opening_attendees(tender: Tender) -> bool:
+    """Rule 38 keeps the committee and the opening apart in 政府采购 only."""
+    return tender.legal_basis == LegalBasis.PROCUREMENT_LAW.value
+
+
+async def refuse_committee_member(session: AsyncSession, principal: Principal, tender: Tender) -> None:
+    """The hall's admission check (wired in sunbid/): a member of a 采购 tender's committee does not attend its
+    opening (rule 38)."""
+    if not bars_opening_attendees(tender):
+        return
+    member = await session.scalar(
+        select(PanelMember.id).where(
+            PanelMember.tender_id == tender.id,
+            PanelMember.user_id == principal.user_id,
+            PanelMember.status.in_([s.value for s in ACTIVE]),
+        )
+    )
+    if member is not None:
+        raise RuleViolation(
+            38, "members of this tender's evaluation committee do not attend its opening (87号令 Art 40)"
+        )
+
+
 async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[Candidate], list[dict[str, Any]]]:
     """The pool after rule 35, 37 and 38 checks; returns the eligible and the excluded with reasons."""
     now = await db_now(session)
@@ -84,8 +112,14 @@ async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[
     left = set(
         (await session.scalars(select(DrawExclusion.expert_id).where(DrawExclusion.tender_id == tender.id))).all()
     )
+    profiles = (await session.scalars(select(ExpertProfile).order_by(ExpertProfile.id))).all()
+    attended = (
+        await attendees(session, tender.id, [p.user_id for p in profiles if p.user_id is not None])
+        if bars_opening_attendees(tender)
+        else set()
+    )
     eligible, excluded = [], []
-    for p in (await session.scalars(select(ExpertProfile).order_by(ExpertProfile.id))).all():
+    for p in profiles:
         reasons = []
         lapsed = p.status == ExpertStatus.SUSPENDED and p.suspended_until is not None and p.suspended_until <= now
         if p.status != ExpertStatus.ACTIVE and not lapsed:
@@ -94,6 +128,8 @@ async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[
             reasons.append("rule 38: staff of the tender's agency")
         if p.user_id is None:
             reasons.append("no platform account for remote evaluation")
+        elif p.user_id in attended:
+            reasons.append(ATTENDED_OPENING)
         if tender.category == "works" and not qualifies_for_works(p.title_level, p.practice_since, today):
             reasons.append("rule 35: fewer than 8 years or no senior title")
         reasons += conflicts(
@@ -193,6 +229,10 @@ async def request_draw(
         if user is None or user.organization_id != tender.tenderee_id or Role.TENDEREE.value not in user.roles:
             raise RuleViolation(38, "a representative must be a user of the tenderee itself (never agency staff)")
         users.append(user)
+    if bars_opening_attendees(tender) and await attendees(session, tender.id, [u.id for u in users]):
+        raise RuleViolation(
+            38, "a representative who attended the bid opening cannot sit on the committee (87号令 Art 40)"
+        )
     if await session.scalar(select(Draw.id).where(Draw.tender_id == tender.id).limit(1)):
         raise InvalidInput("this tender's committee has been drawn; replacements follow declines and recusals")
     for seat, user in enumerate(users, start=sum(requested.values()) + 1):
