@@ -125,7 +125,7 @@ class WorkbenchController(Controller):
     guards = [requires(Role.REGULATOR)]  # noqa: RUF012 (Litestar reads this class attribute)
     dependencies = {"principal": Provide(principal_dependency, sync_to_thread=False)}  # noqa: RUF012
 
-    @get("/tenders", summary="Every published tender with open cases, cards and signals")
+    @get("/tenders", summary="Every published tender with open cases, cards, signals and contract holds")
     async def tenders(self, uow: UnitOfWork) -> list[TenderRowOut]:
         """Newest first."""
         async with uow.read() as session:
@@ -140,6 +140,7 @@ class WorkbenchController(Controller):
                 open_cases=r.open_cases,
                 cards=r.cards,
                 signals=r.signals,
+                contract_holds=r.contract_holds,
             )
             for r in rows
         ]

@@ -22,6 +22,7 @@ class TenderRowOut(Out):
     open_cases: int
     cards: int
     signals: int
+    contract_holds: int
 
 
 class EventOut(Out):

@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import db_now
+from core.db import Base, db_now
 from core.errors import NotFound
 from core.journal import JournalEvent
 from core.oplog import OperationLogEntry, RuleAlert
@@ -18,7 +18,7 @@ from supervision.clocks.models import ClockCard
 from supervision.clocks.periods import day_bounds
 from supervision.signals.models import RiskSignal
 from supervision.workbench.visibility import tender_filter, unsealed
-from trading.tenders.models import Tender
+from trading.tenders.models import ContractHold, Tender
 from trading.tenders.states import TenderStatus
 
 SEALED_EVENT_PREFIXES = ("bid.", "guarantee.")
@@ -28,30 +28,34 @@ DEVIATION_EVENT = "evaluation.deviation_flagged"
 
 @dataclass(frozen=True)
 class TenderSummary:
-    """A tender on the workbench with its open cases, cards and signals."""
+    """A tender on the workbench with its open cases, cards, signals and contract holds in force (rule 66)."""
 
     tender: Tender
     open_cases: int
     cards: int
     signals: int
+    contract_holds: int
+
+
+def _count(table: type[Base], *where: ColumnElement[bool]) -> ScalarSelect[int]:
+    """A correlated count per tender row."""
+    return select(func.count()).select_from(table).where(*where).correlate(Tender).scalar_subquery()
 
 
 async def tender_summaries(session: AsyncSession) -> list[TenderSummary]:
-    """Every published tender, newest first, with its counts."""
-    tenders = (
-        await session.scalars(
-            select(Tender).where(Tender.status != TenderStatus.DRAFT).order_by(Tender.created_at.desc(), Tender.id)
+    """Every published tender, newest first, with its counts (one statement, whatever the number of tenders)."""
+    rows = await session.execute(
+        select(
+            Tender,
+            _count(Case, Case.tender_id == Tender.id, Case.status.in_(("filed", "accepted"))),
+            _count(ClockCard, ClockCard.tender_id == Tender.id),
+            _count(RiskSignal, RiskSignal.tender_id == Tender.id),
+            _count(ContractHold, ContractHold.tender_id == Tender.id, ContractHold.lifted_at.is_(None)),
         )
-    ).all()
-    out = []
-    for tender in tenders:
-        cases = await session.scalar(
-            select(func.count()).where(Case.tender_id == tender.id, Case.status.in_(("filed", "accepted")))
-        )
-        cards = await session.scalar(select(func.count()).where(ClockCard.tender_id == tender.id))
-        signals = await session.scalar(select(func.count()).where(RiskSignal.tender_id == tender.id))
-        out.append(TenderSummary(tender, cases or 0, cards or 0, signals or 0))
-    return out
+        .where(Tender.status != TenderStatus.DRAFT)
+        .order_by(Tender.created_at.desc(), Tender.id)
+    )
+    return [TenderSummary(tender, cases, cards, signals, holds) for tender, cases, cards, signals, holds in rows.all()]
 
 
 async def audit_trail(session: AsyncSession, tender_id: uuid.UUID) -> tuple[Tender, bool, list[JournalEvent]]:

@@ -54,6 +54,13 @@ async def _notified_award(sessions: async_sessionmaker[AsyncSession], tender_id:
         )
 
 
+async def _holds_on_workbench(client: httpx.AsyncClient, tender: str) -> int:
+    """The contract holds in force the regulator's workbench shows for the tender."""
+    rows = (await client.get("/api/supervision/tenders", headers=await auth(client, "regulator"))).json()
+    holds: int = next(r["contract_holds"] for r in rows if r["id"] == tender)
+    return holds
+
+
 async def _sign(client: httpx.AsyncClient, tender: str) -> httpx.Response:
     headers = await auth(client, "tenderee")
     return await client.post(f"/api/awards/{tender}/contract", headers=headers, json={"lot": 1, "signed": True})
@@ -130,12 +137,14 @@ async def test_a_complaint_holds_the_contract_on_the_regulators_order_until_deci
     assert_problem(await act(client, "regulator", case["id"], "contract-hold", reason="再次"), 409, "already")
     assert_problem(await _sign(client, tender), 423, "rule 67", case["id"])
     assert await tender_status(client, tender) == "awarded"
+    assert await _holds_on_workbench(client, tender) == 1
 
     assert (await act(client, "regulator", case["id"], "accept")).status_code == 200
     assert_problem(await _sign(client, tender), 423, "rule 67")
     decided = await act(client, "regulator", case["id"], "decide", outcome="dismissed", decision="驳回投诉")
     assert decided.status_code == 200, decided.text
     assert decided.json()["holds_contract_lock"] is False
+    assert await _holds_on_workbench(client, tender) == 0
     assert (await _sign(client, tender)).status_code == 200
     clocks = (
         await client.get("/api/supervision/clocks", params={"tender": tender}, headers=await auth(client, "regulator"))
