@@ -63,8 +63,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 DRIVER_POOL_SIZE = 16
 """Connections of the plain-SQL lane per process. Its hot users group their statements (core.grouped, the bid
-committer, the operation log writer: about ten connections in a deadline rush), so two workers with their ORM pools
-(up to 30 each) stay under PostgreSQL's default max_connections of 100."""
+committer, the operation log writer: about ten connections in a deadline rush); `sunbid serve` shrinks it and the
+ORM pool when the workers would exceed the server's max_connections (core.connections)."""
 
 
 async def _driver_codecs(connection: asyncpg.Connection) -> None:

@@ -67,6 +67,10 @@ class Settings:
     log_level: str = "INFO"
     chronograph_interval_seconds: float = 2.0
     job_poll_seconds: float = 1.0
+    orm_pool_size: int = 10
+    orm_max_overflow: int = 20
+    driver_pool_size: int = 16
+    """Per server process; `sunbid serve` shrinks them to the database's max_connections (core.connections)."""
 
     @property
     def pgdata(self) -> Path:
@@ -122,6 +126,9 @@ def load_settings() -> Settings:
         log_level=_env("LOG_LEVEL", "INFO"),
         chronograph_interval_seconds=float(_env("CHRONOGRAPH_INTERVAL_SECONDS", "0" if mode is Mode.TEST else "2")),
         job_poll_seconds=float(_env("JOB_POLL_SECONDS", "1")),
+        orm_pool_size=max(1, _env_int("ORM_POOL_SIZE", 10)),
+        orm_max_overflow=max(0, _env_int("ORM_MAX_OVERFLOW", 20)),
+        driver_pool_size=max(1, _env_int("DRIVER_POOL_SIZE", 16)),
     )
 
 

@@ -127,10 +127,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(url)
+        engine = create_engine(url, pool_size=settings.orm_pool_size, max_overflow=settings.orm_max_overflow)
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
-        app.state.driver_pool = await create_driver_pool(url)
+        app.state.driver_pool = await create_driver_pool(url, max_size=settings.driver_pool_size)
         app.state.oplog_writer = OperationLogWriter(app.state.driver_pool)
         app.state.token_desk = token_desk(app.state.driver_pool)
         app.state.settings = settings

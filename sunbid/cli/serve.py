@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import click
 
+from core.connections import ConnectionBudgetTooSmall, PoolSizes, pool_sizes, server_limits
+from core.settings import Settings
 from sunbid.cli.runtime import prepared
 from sunbid.seed import demo_logins_text
 
@@ -33,6 +37,11 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     bind_host = host or settings.host
     bind_port = port or settings.port
     workers = workers or settings.workers
+    try:
+        pools = fitted_pools(settings, url, workers)
+    except ConnectionBudgetTooSmall as exc:
+        raise click.ClickException(str(exc)) from exc
+    settings = pools.applied_to(settings)
     click.echo(demo_logins_text(f"http://{bind_host}:{bind_port}"))
     options: dict[str, object] = {
         "host": bind_host,
@@ -44,9 +53,28 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     if workers == 1:
         uvicorn.run(create_app(settings, url, long_lived=True), **options)  # type: ignore[arg-type]
         return
+    os.environ.update(pools.environment())
     os.environ["SUNBID_DATABASE_URL"] = url
     os.environ["SUNBID_SERVE_STARTED"] = repr(time.time())
-    serve_workers("sunbid.app:app_from_environment", workers, {**options, "factory": True})
+    try:
+        serve_workers("sunbid.app:app_from_environment", workers, {**options, "factory": True})
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {bind_host}:{bind_port}: {exc.strerror or exc}") from exc
+
+
+def fitted_pools(settings: Settings, url: str, workers: int) -> PoolSizes:
+    """The pools each process may open under the database's max_connections; says so when it had to shrink them."""
+    wanted = PoolSizes.of(settings)
+    limit, reserved = asyncio.run(server_limits(url))
+    pools = pool_sizes(limit, reserved, workers, wanted)
+    if pools != wanted:
+        click.echo(
+            f"database connections: PostgreSQL allows {limit}; {workers} server processes get "
+            f"{pools.orm_pool}+{pools.orm_overflow} ORM and {pools.driver} driver connections each "
+            f"(asked for {wanted.orm_pool}+{wanted.orm_overflow} and {wanted.driver})",
+            err=True,
+        )
+    return pools
 
 
 @click.command()
