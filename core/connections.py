@@ -18,7 +18,8 @@ from core.settings import Settings
 DEDICATED = 2
 """Connections a process opens outside its pools: the leader lock (core.leader) and the hall's LISTEN."""
 HEADROOM = 10
-"""Connections left for everything that is not a server process: migrations, the CLI, psql, backups, the job worker."""
+"""Connections left for what is not a server process: one `sunbid worker` at its default concurrency (an engine of
+4 and procrastinate's pool of 4), migrations at start, and a psql session or two."""
 MIN_ORM = 2
 MIN_DRIVER = 2
 
@@ -61,20 +62,22 @@ class ConnectionBudgetTooSmall(Exception):
 
 
 def pool_sizes(max_connections: int, reserved: int, workers: int, wanted: PoolSizes | None = None) -> PoolSizes:
-    """The wanted pools when they fit the server's limit; otherwise smaller ones, the driver lane keeping a third."""
+    """The wanted pools when they fit the server's limit; otherwise smaller ones, never larger than asked: the driver
+    lane (the hot path) is sized first, to a third of the budget, the ORM gets the rest, and the driver any spare."""
     wanted = wanted or PoolSizes()
-    usable = max_connections - reserved - HEADROOM
-    budget = usable // workers - DEDICATED
-    if budget >= wanted.per_process - DEDICATED:
+    orm_wanted = wanted.orm_pool + wanted.orm_overflow
+    budget = (max_connections - reserved - HEADROOM) // workers - DEDICATED
+    if budget >= orm_wanted + wanted.driver:
         return wanted
     driver = min(wanted.driver, max(MIN_DRIVER, budget // 3))
-    orm = budget - driver
-    if orm < MIN_ORM:
+    orm = min(orm_wanted, budget - driver)
+    if orm < min(MIN_ORM, orm_wanted):
         need = workers * (MIN_ORM + MIN_DRIVER + DEDICATED) + reserved + HEADROOM
         raise ConnectionBudgetTooSmall(
             f"PostgreSQL allows {max_connections} connections ({reserved} reserved for superusers, {HEADROOM} kept "
             f"for tools); {workers} server processes need at least {need}: lower --workers or raise max_connections"
         )
+    driver = min(wanted.driver, budget - orm)
     pool = min(wanted.orm_pool, orm)
     return PoolSizes(pool, orm - pool, driver)
 

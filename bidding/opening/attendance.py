@@ -16,7 +16,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.opening.access import Seat
-from bidding.opening.models import HallAttendance
+from bidding.opening.models import HallAttendance, Opening
+from bidding.opening.states import OpeningStatus
 from core.identity.principal import Principal
 from trading.tenders.models import Tender
 
@@ -32,9 +33,17 @@ def add_admission_check(check: AdmissionCheck) -> None:
         _checks.append(check)
 
 
+OVER = frozenset({OpeningStatus.PUBLISHED.value, OpeningStatus.FAILED.value})
+"""Once the record is published (or the opening failed) the hall only replays a finished opening: nobody attends."""
+
+
 async def admit(session: AsyncSession, principal: Principal | None, tender: Tender, seat: Seat) -> None:
-    """Run every admission check, then record the signed-in caller's first entry (in the caller's transaction)."""
+    """Run every admission check, then record the signed-in caller's first entry (in the caller's transaction),
+    while the opening is still to come or under way."""
     if principal is None:
+        return
+    opening = await session.get(Opening, tender.id)
+    if opening is not None and opening.status in OVER:
         return
     for check in _checks:
         await check(session, principal, tender)

@@ -10,7 +10,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.bids.models import Bid
@@ -77,8 +77,8 @@ def bars_opening_attendees(tender: Tender) -> bool:
 
 
 async def refuse_committee_member(session: AsyncSession, principal: Principal, tender: Tender) -> None:
-    """The hall's admission check (wired in sunbid/): a member of a 采购 tender's committee does not attend its
-    opening (rule 38)."""
+    """The hall's admission check (wired in sunbid/): in 采购 a member of the tender's committee, or an expert in
+    one of its draws still waiting for its seed (who may yet be invited), does not attend its opening (rule 38)."""
     if not bars_opening_attendees(tender):
         return
     member = await session.scalar(
@@ -88,9 +88,24 @@ async def refuse_committee_member(session: AsyncSession, principal: Principal, t
             PanelMember.status.in_([s.value for s in ACTIVE]),
         )
     )
-    if member is not None:
+    experts = [
+        str(e)
+        for e in await session.scalars(select(ExpertProfile.id).where(ExpertProfile.user_id == principal.user_id))
+    ]
+    pending = None
+    if experts:
+        pending = await session.scalar(
+            select(Draw.id).where(
+                Draw.tender_id == tender.id,
+                Draw.status == DrawStatus.COMMITTED.value,
+                or_(*(Draw.eligible.contains([{"id": e}]) for e in experts)),
+            )
+        )
+    if member is not None or pending is not None:
         raise RuleViolation(
-            38, "members of this tender's evaluation committee do not attend its opening (87号令 Art 40)"
+            38,
+            "members of this tender's evaluation committee, drawn or being drawn, do not attend its opening "
+            "(87号令 Art 40)",
         )
 
 

@@ -25,7 +25,7 @@ async def run_worker(url: str, *, concurrency: int, wait: bool, poll: float) -> 
     from sunbid.wiring import wire
 
     wire()
-    engine = create_engine(url)
+    engine = create_engine(url, pool_size=concurrency, max_overflow=0)  # within serve's HEADROOM
     JobContext.session_factory = session_factory(engine)
     try:
         with job_app(url) as app:

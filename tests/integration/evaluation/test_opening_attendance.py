@@ -19,9 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.asyncio.client import connect
 
-from bidding.opening.models import HallAttendance
+from bidding.opening.models import HallAttendance, Opening
+from core import chronograph
+from core.db import db_now
 from evaluation.draws.models import Draw
 from evaluation.draws.services import ATTENDED_OPENING
+from supervision.ledger.worker import checkpoint_now
 from tests.integration.evaluation.helpers import simulate_opening
 from tests.integration.evaluation.panel import (
     certify_all,
@@ -93,7 +96,15 @@ async def test_procurement_committee_members_and_opening_attendees_are_kept_apar
     async with sessions() as session:
         assert await session.scalar(select(Draw.id).where(Draw.tender_id == uuid.UUID(tid))) is None
 
-    await run_draw(client, app, sessions, tid, 5, reserves=2)
+    agency = await auth(client, "agency")
+    body = {"specialties": {"A01": 5}, "reserves": 2, "representatives": []}
+    requested = await client.post(f"/api/tenders/{tid}/draws", headers=agency, json=body)
+    assert requested.status_code == 201, requested.text
+    waiting = await _enter_hall(base, tid, await token_for(client, "exp02"))  # eligible: may yet be drawn
+    assert waiting["type"] == "error", waiting
+    assert "rule 38" in waiting["problem"]["detail"]
+    await checkpoint_now(sessions, app.state.ledger_worker.key)
+    await chronograph.tick(sessions)
     async with sessions() as session:
         draw = await session.scalar(select(Draw).where(Draw.tender_id == uuid.UUID(tid)))
     assert draw is not None
@@ -126,8 +137,22 @@ async def test_procurement_committee_members_and_opening_attendees_are_kept_apar
     assert barred["type"] == "error", barred
     assert barred["problem"]["status"] == 422
     assert "rule 38" in barred["problem"]["detail"]
-    outsider = next(u for u in sorted(pool) if u not in members and u != "exp01")
+    outsider = next(u for u in sorted(pool) if u not in members and u not in {"exp01", first_reserve})
     assert (await _enter_hall(base, tid, await token_for(client, outsider)))["type"] == "welcome"
+
+    async with sessions() as session, session.begin():
+        now = await db_now(session)
+        session.add(
+            Opening(
+                tender_id=uuid.UUID(tid),
+                status="published",
+                started_at=now,
+                window_closes_at=now,
+                escrow_remedy=False,
+            )
+        )
+    replay = await _enter_hall(base, tid, await token_for(client, member))
+    assert replay["type"] == "welcome", "once the record is published the hall only replays a finished opening"
 
 
 @pytest.mark.usefixtures("seeded")

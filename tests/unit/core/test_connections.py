@@ -27,6 +27,11 @@ def test_two_workers_on_a_default_server_get_smaller_pools_that_fit() -> None:
     assert 2 * pools.per_process + 3 + HEADROOM <= 100
 
 
+def test_shrunk_pools_keep_within_what_the_operator_asked() -> None:
+    assert pool_sizes(100, 3, 4, PoolSizes(10, 0, 16)) == PoolSizes(10, 0, 9)
+    assert pool_sizes(100, 3, 2, PoolSizes(2, 0, 40)) == PoolSizes(2, 0, 39)
+
+
 def test_too_many_workers_are_refused_with_the_numbers() -> None:
     with pytest.raises(ConnectionBudgetTooSmall, match=r"allows 100 connections .* 64 server processes need at least"):
         pool_sizes(100, 3, 64)
@@ -52,5 +57,6 @@ def test_pools_never_exceed_the_server_or_what_was_asked(
     assert workers * pools.per_process + reserved + HEADROOM <= max_connections
     assert pools.driver <= wanted.driver
     assert pools.orm_pool <= wanted.orm_pool
-    assert pools.orm_pool + pools.orm_overflow >= MIN_ORM
+    assert pools.orm_pool + pools.orm_overflow <= wanted.orm_pool + wanted.orm_overflow
+    assert pools.orm_pool + pools.orm_overflow >= min(MIN_ORM, wanted.orm_pool + wanted.orm_overflow)
     assert pools.driver >= min(MIN_DRIVER, wanted.driver)
