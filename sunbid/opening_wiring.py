@@ -15,7 +15,7 @@ from bidding.opening.services import close_due_windows, start_due_openings
 from core import chronograph
 from core.journal import subscribe, subscribers
 from core.settings import get_settings
-from evaluation.draws.services import refuse_committee_member
+from evaluation.draws.opening_bar import refuse_committee_member
 from signing.ca import load_or_create_ca
 from supervision.ledger.sealed import on_sealed_period_over
 

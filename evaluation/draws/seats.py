@@ -11,12 +11,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bidding.opening.attendance import attendees
 from core.errors import NotFound
 from core.identity.principal import Principal
 from core.journal import SYSTEM, record_event
 from evaluation.draws.models import Draw, DrawExclusion, PanelMember
-from evaluation.draws.services import bars_opening_attendees, commit_round
+from evaluation.draws.opening_bar import opening_attendees
+from evaluation.draws.services import commit_round
 from evaluation.draws.states import SeatStatus, transition
 from evaluation.experts.models import ExpertProfile
 from evaluation.experts.states import ExpertStatus
@@ -86,13 +86,6 @@ async def leave_seat(
     return member
 
 
-async def _attended_opening(session: AsyncSession, tender: Tender, profile: ExpertProfile) -> bool:
-    """A reserve who entered the opening hall after the draw is passed over in 政府采购 (rule 38)."""
-    if not bars_opening_attendees(tender) or profile.user_id is None:
-        return False
-    return bool(await attendees(session, tender.id, [profile.user_id]))
-
-
 async def _replace(session: AsyncSession, tender: Tender, member: PanelMember) -> None:
     """Take the next unused reserve of the same specialty from the drawn rounds, else commit a new round."""
     draws = (await session.scalars(select(Draw).where(Draw.tender_id == tender.id).order_by(Draw.round))).all()
@@ -108,8 +101,8 @@ async def _replace(session: AsyncSession, tender: Tender, member: PanelMember) -
             profile = await session.get(ExpertProfile, expert_id)
             if profile is None or profile.status != ExpertStatus.ACTIVE:
                 continue
-            if await _attended_opening(session, tender, profile):
-                continue
+            if profile.user_id is not None and await opening_attendees(session, tender, [profile.user_id]):
+                continue  # a reserve who entered the opening hall after the draw (rule 38)
             session.add(
                 PanelMember(
                     tender_id=tender.id,

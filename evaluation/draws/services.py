@@ -10,12 +10,11 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.bids.models import Bid
 from bidding.bids.states import BidStatus
-from bidding.opening.attendance import attendees
 from core.calendar import local_day
 from core.db import db_now
 from core.errors import Forbidden, InvalidInput, NotFound, RuleViolation
@@ -26,6 +25,7 @@ from core.journal import Actor, JournalEvent, record_event
 from core.ledger_view import first_checkpoint_covering
 from evaluation.draws.errors import SeedNotYetAvailable
 from evaluation.draws.models import Draw, DrawExclusion, PanelMember
+from evaluation.draws.opening_bar import ATTENDED_OPENING, opening_attendees
 from evaluation.draws.selection import ALGORITHM, Candidate, draw, eligible_digest, outcome_json
 from evaluation.draws.states import ACTIVE, DrawStatus, SeatStatus
 from evaluation.experts.models import ExpertProfile
@@ -33,7 +33,6 @@ from evaluation.experts.rules import SPECIALTIES, ConflictInput, conflicts, qual
 from evaluation.experts.states import ExpertStatus
 from evaluation.scoring.rules import committee_composition
 from trading.tenders.models import Tender
-from trading.tenders.rules import LegalBasis
 from trading.tenders.services.access import managed_tender
 from trading.tenders.services.suspension import ensure_not_suspended
 from trading.tenders.states import TenderStatus
@@ -68,47 +67,6 @@ async def _agency_code(session: AsyncSession, tender: Tender) -> str | None:
     return agency.credit_code if agency else None
 
 
-ATTENDED_OPENING = "rule 38: attended the bid opening (87号令 Art 40)"
-
-
-def bars_opening_attendees(tender: Tender) -> bool:
-    """Rule 38 keeps the committee and the opening apart in 政府采购 only."""
-    return tender.legal_basis == LegalBasis.PROCUREMENT_LAW.value
-
-
-async def refuse_committee_member(session: AsyncSession, principal: Principal, tender: Tender) -> None:
-    """The hall's admission check (wired in sunbid/): in 采购 a member of the tender's committee, or an expert in
-    one of its draws still waiting for its seed (who may yet be invited), does not attend its opening (rule 38)."""
-    if not bars_opening_attendees(tender):
-        return
-    member = await session.scalar(
-        select(PanelMember.id).where(
-            PanelMember.tender_id == tender.id,
-            PanelMember.user_id == principal.user_id,
-            PanelMember.status.in_([s.value for s in ACTIVE]),
-        )
-    )
-    experts = [
-        str(e)
-        for e in await session.scalars(select(ExpertProfile.id).where(ExpertProfile.user_id == principal.user_id))
-    ]
-    pending = None
-    if experts:
-        pending = await session.scalar(
-            select(Draw.id).where(
-                Draw.tender_id == tender.id,
-                Draw.status == DrawStatus.COMMITTED.value,
-                or_(*(Draw.eligible.contains([{"id": e}]) for e in experts)),
-            )
-        )
-    if member is not None or pending is not None:
-        raise RuleViolation(
-            38,
-            "members of this tender's evaluation committee, drawn or being drawn, do not attend its opening "
-            "(87号令 Art 40)",
-        )
-
-
 async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[Candidate], list[dict[str, Any]]]:
     """The pool after rule 35, 37 and 38 checks; returns the eligible and the excluded with reasons."""
     now = await db_now(session)
@@ -128,11 +86,7 @@ async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[
         (await session.scalars(select(DrawExclusion.expert_id).where(DrawExclusion.tender_id == tender.id))).all()
     )
     profiles = (await session.scalars(select(ExpertProfile).order_by(ExpertProfile.id))).all()
-    attended = (
-        await attendees(session, tender.id, [p.user_id for p in profiles if p.user_id is not None])
-        if bars_opening_attendees(tender)
-        else set()
-    )
+    attended = await opening_attendees(session, tender, [p.user_id for p in profiles if p.user_id is not None])
     eligible, excluded = [], []
     for p in profiles:
         reasons = []
@@ -244,7 +198,7 @@ async def request_draw(
         if user is None or user.organization_id != tender.tenderee_id or Role.TENDEREE.value not in user.roles:
             raise RuleViolation(38, "a representative must be a user of the tenderee itself (never agency staff)")
         users.append(user)
-    if bars_opening_attendees(tender) and await attendees(session, tender.id, [u.id for u in users]):
+    if await opening_attendees(session, tender, [u.id for u in users]):
         raise RuleViolation(
             38, "a representative who attended the bid opening cannot sit on the committee (87号令 Art 40)"
         )

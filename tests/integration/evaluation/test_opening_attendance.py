@@ -23,7 +23,7 @@ from bidding.opening.models import HallAttendance, Opening
 from core import chronograph
 from core.db import db_now
 from evaluation.draws.models import Draw
-from evaluation.draws.services import ATTENDED_OPENING
+from evaluation.draws.opening_bar import ATTENDED_OPENING
 from supervision.ledger.worker import checkpoint_now
 from tests.integration.evaluation.helpers import simulate_opening
 from tests.integration.evaluation.panel import (
