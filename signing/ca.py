@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from signing.key_files import Created, load_or_create, private_pem
 
 CA_VALIDITY = dt.timedelta(days=3650)
 LEAF_VALIDITY = dt.timedelta(days=730)
@@ -102,24 +103,18 @@ def create_ca(
 
 def load_or_create_ca(directory: Path, common_name: str, organization: str = "Sunbid") -> CertificateAuthority:
     """Load the CA stored in directory (ca.key, ca.pem) or create and store one (key file mode 0600)."""
-    key_path = directory / "ca.key"
-    cert_path = directory / "ca.pem"
-    if key_path.exists() and cert_path.exists():
-        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+
+    def load() -> CertificateAuthority:
+        key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), password=None)
         if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise TypeError(f"{key_path} is not an EC key")
-        return CertificateAuthority(key=key, certificate=x509.load_pem_x509_certificate(cert_path.read_bytes()))
-    directory.mkdir(parents=True, exist_ok=True)
-    ca = create_ca(common_name, organization)
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(
-            ca.key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-    cert_path.write_text(ca.certificate_pem)
-    return ca
+            raise TypeError(f"{directory / 'ca.key'} is not an EC key")
+        return CertificateAuthority(key, x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes()))
+
+    def create() -> Created[CertificateAuthority]:
+        ca = create_ca(common_name, organization)
+        return Created(ca, {"ca.key": private_pem(ca.key)}, {"ca.pem": ca.certificate_pem.encode()})
+
+    return load_or_create(directory, ["ca.key", "ca.pem"], load, create)
 
 
 def make_csr(key: ec.EllipticCurvePrivateKey, common_name: str) -> str:

@@ -5,7 +5,6 @@ It signs what the platform itself declares (guarantee releases and claims); user
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from cryptography import x509
@@ -13,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from signing.ca import CertificateAuthority, issue_certificate, make_csr
+from signing.key_files import Created, load_or_create, private_pem
 
 KEY_FILE = "statements.key"
 CERT_FILE = "statements.pem"
@@ -26,24 +26,23 @@ def load_or_create_platform_signer(
     organization_identifier: str = "SUNBID-PLATFORM",
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """The key (mode 0600) and certificate in directory, created and certified by ca on first use."""
-    key_path, cert_path = directory / KEY_FILE, directory / CERT_FILE
-    if key_path.exists() and cert_path.exists():
-        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+
+    def load() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+        key = serialization.load_pem_private_key((directory / KEY_FILE).read_bytes(), password=None)
         if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise TypeError(f"{key_path} is not an EC key")
-        return key, x509.load_pem_x509_certificate(cert_path.read_bytes())
-    directory.mkdir(parents=True, exist_ok=True)
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = issue_certificate(
-        ca,
-        make_csr(key, common_name),
-        common_name=common_name,
-        organization="Sunbid",
-        organization_identifier=organization_identifier,
-    )
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return key, cert
+            raise TypeError(f"{directory / KEY_FILE} is not an EC key")
+        return key, x509.load_pem_x509_certificate((directory / CERT_FILE).read_bytes())
+
+    def create() -> Created[tuple[ec.EllipticCurvePrivateKey, x509.Certificate]]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        certificate = issue_certificate(
+            ca,
+            make_csr(key, common_name),
+            common_name=common_name,
+            organization="Sunbid",
+            organization_identifier=organization_identifier,
+        )
+        pem = certificate.public_bytes(serialization.Encoding.PEM)
+        return Created((key, certificate), {KEY_FILE: private_pem(key)}, {CERT_FILE: pem})
+
+    return load_or_create(directory, [KEY_FILE, CERT_FILE], load, create)

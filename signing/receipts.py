@@ -13,7 +13,6 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from signing.ca import SIGNING_KEY_USAGE, CertificateAuthority
+from signing.key_files import Created, load_or_create, private_pem
 from signing.statements import SignedStatement, StatementInvalid, canonical_json, sign_statement, verify_statement
 from signing.tsa import TimeStampAuthority, TimestampInvalid, verify_timestamp_token_async
 
@@ -82,21 +82,20 @@ def issue_receipt_certificate(ca: CertificateAuthority, key: ec.EllipticCurvePri
 
 def load_or_create_receipt_signer(directory: Path, ca: CertificateAuthority) -> ReceiptSigner:
     """The receipt key in directory (receipt.key mode 0600, receipt.pem), created and certified on first use."""
-    key_path, cert_path = directory / "receipt.key", directory / "receipt.pem"
-    if key_path.exists() and cert_path.exists():
-        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+
+    def load() -> ReceiptSigner:
+        key = serialization.load_pem_private_key((directory / "receipt.key").read_bytes(), password=None)
         if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise TypeError(f"{key_path} is not an EC key")
-        return ReceiptSigner(key, x509.load_pem_x509_certificate(cert_path.read_bytes()))
-    directory.mkdir(parents=True, exist_ok=True)
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = issue_receipt_certificate(ca, key)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return ReceiptSigner(key, cert)
+            raise TypeError(f"{directory / 'receipt.key'} is not an EC key")
+        return ReceiptSigner(key, x509.load_pem_x509_certificate((directory / "receipt.pem").read_bytes()))
+
+    def create() -> Created[ReceiptSigner]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = issue_receipt_certificate(ca, key)
+        pem = cert.public_bytes(serialization.Encoding.PEM)
+        return Created(ReceiptSigner(key, cert), {"receipt.key": private_pem(key)}, {"receipt.pem": pem})
+
+    return load_or_create(directory, ["receipt.key", "receipt.pem"], load, create)
 
 
 def token_digest(payload: dict[str, Any]) -> bytes:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from signing.ca import CertificateAuthority, issue_timestamping_certificate
+from signing.key_files import Created, load_or_create, private_pem
 
 TSA_CURVE = ec.SECP256R1()
 """New platform TSA keys are ECDSA P-256 like the CA: a signature costs tens of microseconds, RSA-3072 milliseconds."""
@@ -78,35 +78,24 @@ class TimeStampAuthority:
         return der
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-
-
 def load_or_create_tsa(
     directory: Path, ca: CertificateAuthority, *, common_name: str = "Sunbid Time-Stamping Authority"
 ) -> TimeStampAuthority:
     """The platform TSA stored in directory (tsa.key mode 0600, tsa.pem), created and certified by ca on first use."""
-    key_path = directory / "tsa.key"
-    cert_path = directory / "tsa.pem"
-    if key_path.exists() and cert_path.exists():
-        loaded = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+
+    def load() -> tuple[TsaKey, x509.Certificate]:
+        loaded = serialization.load_pem_private_key((directory / "tsa.key").read_bytes(), password=None)
         if not isinstance(loaded, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-            raise TypeError(f"{key_path} is neither an RSA nor an EC key")
-        key: TsaKey = loaded
-        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-    else:
-        directory.mkdir(parents=True, exist_ok=True)
+            raise TypeError(f"{directory / 'tsa.key'} is neither an RSA nor an EC key")
+        return loaded, x509.load_pem_x509_certificate((directory / "tsa.pem").read_bytes())
+
+    def create() -> Created[tuple[TsaKey, x509.Certificate]]:
         key = ec.generate_private_key(TSA_CURVE)
         cert = issue_timestamping_certificate(ca, key.public_key(), common_name=common_name)
-        _write_private(
-            key_path,
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            ),
-        )
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        pem = cert.public_bytes(serialization.Encoding.PEM)
+        return Created((key, cert), {"tsa.key": private_pem(key)}, {"tsa.pem": pem})
+
+    key, cert = load_or_create(directory, ["tsa.key", "tsa.pem"], load, create)
     return local_tsa(key, cert, chain=[ca.certificate])
 
 

@@ -59,9 +59,9 @@ def _write_all(fd: int, data: bytes, digest: hashlib._Hash) -> None:
 
 def _finish(fd: int, rest: list[bytes], digest: hashlib._Hash) -> None:
     """The last bytes, fsync and close, in one trip to an I/O thread (file calls can block on a busy directory)."""
-    if rest:
-        _write_all(fd, b"".join(rest), digest)
     try:
+        if rest:
+            _write_all(fd, b"".join(rest), digest)
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -123,7 +123,7 @@ class BidBlobs:
         batch: list[bytes] = []
         batched = 0
         pending: asyncio.Future[None] | None = None
-        finishing = False
+        completing: asyncio.Future[bool | None] | None = None
         try:
             async for chunk in chunks:
                 size += len(chunk)
@@ -138,25 +138,39 @@ class BidBlobs:
                 batched += len(chunk)
                 if batched >= WRITE_BATCH:
                     if pending is not None:
-                        await pending
+                        await asyncio.shield(pending)
                     data = b"".join(batch)
                     batch, batched = [], 0
                     pending = asyncio.ensure_future(self._run(_write_all, fd, data, digest))
             if not head_ok:
                 head_verdict(head, complete=True)
             if pending is not None:
-                await pending
+                await asyncio.shield(pending)
                 pending = None
-            finishing = True
-            created = await self._run(self._complete, fd, batch, digest, tmp, publish_as)
+            completing = asyncio.ensure_future(self._run(self._complete, fd, batch, digest, tmp, publish_as))
+            created = await asyncio.shield(completing)
         except BaseException:
-            if pending is not None:
-                await asyncio.gather(pending, return_exceptions=True)
-            if not finishing:
-                os.close(fd)
-            tmp.unlink(missing_ok=True)
+            await self._undo_stage(fd, tmp, pending, completing, publish_as)
             raise
         return StagedUpload(tmp, digest.hexdigest(), size, created)
+
+    async def _undo_stage(
+        self,
+        fd: int,
+        tmp: Path,
+        pending: asyncio.Future[None] | None,
+        completing: asyncio.Future[bool | None] | None,
+        publish_as: str | None,
+    ) -> None:
+        """Wait for the upload's thread work to end (a cancelled await does not stop a thread: it could still write
+        to the fd after it is closed, or publish the blob after the temp file is removed), then remove what it made."""
+        if pending is not None:
+            await asyncio.gather(pending, return_exceptions=True)
+        if completing is None:
+            os.close(fd)
+        elif (await asyncio.gather(completing, return_exceptions=True))[0] is True and publish_as is not None:
+            await self.remove(publish_as)
+        await self._run(tmp.unlink, True)
 
     def _complete(
         self, fd: int, rest: list[bytes], digest: hashlib._Hash, tmp: Path, publish_as: str | None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from signing.checkpoint import format_vkey
+from signing.key_files import Created, load_or_create, private_pem
 
 KEY_FILE = "ledger-ed25519.pem"
 
@@ -29,23 +29,15 @@ class LedgerKey:
 
 def load_or_create_ledger_key(key_dir: Path, origin: str) -> LedgerKey:
     """Read the key, or create it (owner-only permissions) on first use."""
-    path = key_dir / KEY_FILE
-    if path.exists():
-        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+
+    def load() -> LedgerKey:
+        loaded = serialization.load_pem_private_key((key_dir / KEY_FILE).read_bytes(), password=None)
         if not isinstance(loaded, Ed25519PrivateKey):
-            raise ValueError(f"{path} does not hold an Ed25519 private key")
+            raise TypeError(f"{key_dir / KEY_FILE} does not hold an Ed25519 private key")
         return LedgerKey(origin, loaded)
-    key_dir.mkdir(parents=True, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        tmp.unlink()
-        return load_or_create_ledger_key(key_dir, origin)
-    tmp.unlink()
-    return LedgerKey(origin, key)
+
+    def create() -> Created[LedgerKey]:
+        key = Ed25519PrivateKey.generate()
+        return Created(LedgerKey(origin, key), {KEY_FILE: private_pem(key)})
+
+    return load_or_create(key_dir, [KEY_FILE], load, create)

@@ -57,8 +57,11 @@ def test_connections_opened_together_spread_over_the_workers(database_url: str, 
         workers = _workers_of(server)
         assert len(workers) == 2
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not all(_listening(w, server.port) for w in workers):
-            time.sleep(0.2)
+        try:
+            while time.monotonic() < deadline and not all(_listening(w, server.port) for w in workers):
+                time.sleep(0.2)
+        except psutil.NoSuchProcess as gone:
+            raise AssertionError(f"worker {gone.pid} died while starting:\n{server.log.read_text()[-3000:]}") from gone
         assert all(_listening(w, server.port) for w in workers), "each worker listens on its own socket"
         for _ in range(64):
             clients.append(socket.create_connection(("127.0.0.1", server.port)))

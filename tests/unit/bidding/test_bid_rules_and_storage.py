@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
+import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bidding.bids import storage
 from bidding.bids.errors import BidNotEncrypted, BidSubmissionClosed, StatementRefused
 from bidding.bids.rules import check_open, head_verdict, parse_submission
 from bidding.bids.storage import WRITE_BATCH, BidBlobs
@@ -104,6 +107,77 @@ async def test_store_enforces_the_size_cap(tmp_path: Path) -> None:
     data = _sealed(200_000)
     with pytest.raises(TooLarge):
         await blobs.stage(_chunks(data), len(data) - 1)
+    assert not list(blobs.tmp_dir.iterdir())
+
+
+class Stall:
+    """Holds an upload's thread work until released, and tells when that work has run to its end."""
+
+    def __init__(self) -> None:
+        self.entered, self.release, self.finished = threading.Event(), threading.Event(), threading.Event()
+
+    async def cancel_while_stalled(self, task: asyncio.Future[object]) -> None:
+        """Cancel the upload while its thread work is stuck, let the cancellation land, then let the thread go on."""
+        loop = asyncio.get_running_loop()
+        assert await loop.run_in_executor(None, self.entered.wait, 10)
+        task.cancel()
+        for _ in range(5):
+            await asyncio.sleep(0.01)
+        self.release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await loop.run_in_executor(None, self.finished.wait, 10)
+
+
+async def test_an_upload_cancelled_while_it_is_published_leaves_no_blob(tmp_path: Path) -> None:
+    """A cancelled await does not stop the thread: a blob renamed into place just before must still be removed."""
+    stall = Stall()
+
+    class SlowPublish(BidBlobs):
+        def _place(self, tmp: Path, sha256: str) -> bool:
+            try:
+                created = super()._place(tmp, sha256)
+                stall.entered.set()
+                stall.release.wait(10)
+                return created
+            finally:
+                stall.finished.set()
+
+    blobs = SlowPublish(tmp_path / "bids")
+    data = _sealed(200_000)
+    sha256 = hashlib.sha256(data).hexdigest()
+    await stall.cancel_while_stalled(asyncio.ensure_future(blobs.stage(_chunks(data), len(data), publish_as=sha256)))
+    assert not blobs.path_of(sha256).exists()
+    assert not list(blobs.tmp_dir.iterdir())
+
+
+async def test_an_upload_cancelled_during_a_batch_write_closes_its_file_only_after_the_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing the fd under a writing thread would send its bytes to whatever file reuses the number."""
+    stall = Stall()
+    failures: list[OSError] = []
+    write_all = storage._write_all
+
+    def slow_write(fd: int, data: bytes, digest: hashlib._Hash) -> None:
+        if threading.current_thread() is threading.main_thread():
+            write_all(fd, data, digest)
+            return
+        try:
+            stall.entered.set()
+            stall.release.wait(10)
+            write_all(fd, data, digest)
+        except OSError as error:
+            failures.append(error)
+            raise
+        finally:
+            stall.finished.set()
+
+    monkeypatch.setattr(storage, "_write_all", slow_write)
+    blobs = BidBlobs(tmp_path / "bids")
+    data = _sealed(storage.INLINE_BYTES + 3 * WRITE_BATCH)
+    await stall.cancel_while_stalled(asyncio.ensure_future(blobs.stage(_chunks(data), len(data))))
+    assert failures == []
     assert not list(blobs.tmp_dir.iterdir())
 
 
