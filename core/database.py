@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -75,10 +76,13 @@ def resolve_database_url(settings: Settings, *, keep_running: bool = False) -> s
     return asyncpg_url(libpq, EMBEDDED_DATABASE)
 
 
-def prepare_database(settings: Settings) -> str:
-    """Everything a command needs before it touches data: server, database, migrations, clock mode."""
+def prepare_database(settings: Settings, before_migrating: Callable[[str], object] | None = None) -> str:
+    """Everything a command needs before it touches data: server, database, migrations, clock mode
+    (`before_migrating(url)` may refuse first, leaving the schema and data as they were)."""
     url = resolve_database_url(settings)
     asyncio.run(ensure_database_exists(url))
+    if before_migrating is not None:
+        before_migrating(url)
     migrate(url)
     asyncio.run(set_clock_mode(url, settings.mode))
     return url

@@ -23,7 +23,7 @@ from core.grouped import GroupedLookup, grouped_on_driver
 from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.identity.services import authenticate_many
-from core.oplog import annotate
+from core.oplog import annotate, describe
 
 logger = logging.getLogger("sunbid.web")
 
@@ -59,6 +59,21 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     if isinstance(exc, RuleViolation):
         annotate(request.scope, refusal={"rule": exc.rule, "code": exc.code, "detail": exc.detail})
     return problem(exc.status, exc.code, exc.title, exc.detail, request.url.path, **exc.extra)
+
+
+async def alert_websocket_refusal(
+    socket: ASGIConnection[Any, Any, Any, Any], exc: DomainError, who: Principal | None
+) -> None:
+    """A rule refusal on a websocket is a rule alert, as an HTTP request's is (its handshake was the GET)."""
+    if not isinstance(exc, RuleViolation):
+        return
+    annotate(socket.scope, refusal={"rule": exc.rule, "code": exc.code, "detail": exc.detail})
+    row = describe({**socket.scope, "method": "GET"}, exc.status)
+    if row is None:
+        return
+    if who is not None:
+        row.update(user_id=who.user_id, organization_id=who.organization_id)
+    await socket.app.state.oplog_writer.write(row)
 
 
 def seal_operation(request: Request[Any, Any, Any], tender_id: Any) -> None:

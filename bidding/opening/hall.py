@@ -27,7 +27,7 @@ from bidding.opening.notify import HallHub, Subscriber
 from core.errors import DomainError, InvalidInput, NotAuthenticated
 from core.identity.principal import Principal
 from core.identity.services import authenticate
-from core.web import current_principal
+from core.web import alert_websocket_refusal, current_principal
 from trading.tenders.models import Tender
 
 HELLO_TIMEOUT = 30.0
@@ -163,6 +163,7 @@ async def opening_hall(socket: WebSocket[Any, Any, Any], tender_id: uuid.UUID) -
             hall.seat = seat_of(hall.principal, tender)
             await admit(session, hall.principal, tender, hall.seat)
     except DomainError as exc:
+        await alert_websocket_refusal(socket, exc, hall.principal)
         await socket.send_json({"type": "error", "problem": _problem(exc)})
         await socket.close(code=4000 + min(exc.status, 999) % 1000)
         return

@@ -1,7 +1,8 @@
 """Rule 38 (87号令 Art 40: 评标委员会成员不得参加开标活动; 政府采购 only): the committee and the opening stay apart.
 
 The opening hall (bidding) records who entered it signed in; the draw reads that record here, and the hall asks
-`refuse_committee_member` (registered in sunbid/) before it admits anyone.
+`refuse_committee_member` (registered in sunbid/) before it admits anyone. Both sides take the tender's bar lock
+first and hold it to their commit, so a hall entry and a seating at the same moment cannot both pass unseen.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.opening.attendance import attendees
@@ -29,10 +30,17 @@ def bars_opening_attendees(tender: Tender) -> bool:
     return tender.legal_basis == LegalBasis.PROCUREMENT_LAW.value
 
 
+async def _lock_bar(session: AsyncSession, tender: Tender) -> None:
+    """The tender's rule-38 lock, to the end of the caller's transaction: hall entries and seatings take turns."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"rule-38:{tender.id}", 0))))
+
+
 async def opening_attendees(session: AsyncSession, tender: Tender, user_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """Of these users, those rule 38 keeps off the tender's committee for having entered its hall."""
+    """Of these users, those rule 38 keeps off the tender's committee for having entered its hall (call it in the
+    transaction that seats them)."""
     if not bars_opening_attendees(tender):
         return set()
+    await _lock_bar(session, tender)
     return await attendees(session, tender.id, user_ids)
 
 
@@ -41,6 +49,7 @@ async def refuse_committee_member(session: AsyncSession, principal: Principal, t
     still waiting for its seed (who may yet be invited), does not attend its opening."""
     if not bars_opening_attendees(tender):
         return
+    await _lock_bar(session, tender)
     member = await session.scalar(
         select(PanelMember.id).where(
             PanelMember.tender_id == tender.id,

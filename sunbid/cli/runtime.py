@@ -17,11 +17,13 @@ from sunbid.seed import database_is_empty, seed_demo
 T = TypeVar("T")
 
 
-def prepared(*, seed_if_empty: bool = True) -> tuple[Settings, str]:
+def prepared(
+    *, seed_if_empty: bool = True, before_migrating: Callable[[str], object] | None = None
+) -> tuple[Settings, str]:
     """Start the embedded database when needed, migrate, and seed demo data into an empty database."""
     settings = get_settings()
     configure_logging("WARNING")
-    url = prepare_database(settings)
+    url = prepare_database(settings, before_migrating)
     if seed_if_empty:
         asyncio.run(_seed_if_empty(settings, url))
     return settings, url

@@ -7,7 +7,7 @@ import asyncio
 import click
 
 from core.connections import ConnectionBudgetTooSmall, PoolSizes, pool_sizes, server_limits
-from core.settings import Settings
+from core.settings import Settings, get_settings
 from sunbid.cli.runtime import prepared
 from sunbid.seed import demo_logins_text
 
@@ -32,15 +32,21 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     from sunbid.app import create_app
     from sunbid.serving import serve_workers
 
-    settings, url = prepared()
+    wanted = get_settings()
+    workers = workers or wanted.workers
+    fitted: list[PoolSizes] = []
+
+    def fit(url: str) -> None:
+        try:
+            fitted.append(fitted_pools(wanted, url, workers))
+        except ConnectionBudgetTooSmall as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    settings, url = prepared(before_migrating=fit)
     configure_logging(settings.log_level)
     bind_host = host or settings.host
     bind_port = port or settings.port
-    workers = workers or settings.workers
-    try:
-        pools = fitted_pools(settings, url, workers)
-    except ConnectionBudgetTooSmall as exc:
-        raise click.ClickException(str(exc)) from exc
+    pools = fitted[0]
     settings = pools.applied_to(settings)
     click.echo(demo_logins_text(f"http://{bind_host}:{bind_port}"))
     options: dict[str, object] = {

@@ -15,15 +15,19 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.asyncio.client import connect
 
 from bidding.opening.models import HallAttendance, Opening
 from core import chronograph
 from core.db import db_now
+from core.identity.models import User
+from core.identity.services import principal_of
+from core.oplog import RuleAlert
 from evaluation.draws.models import Draw
 from evaluation.draws.opening_bar import ATTENDED_OPENING
+from evaluation.draws.services import request_draw
 from supervision.ledger.worker import checkpoint_now
 from tests.integration.evaluation.helpers import simulate_opening
 from tests.integration.evaluation.panel import (
@@ -137,6 +141,12 @@ async def test_procurement_committee_members_and_opening_attendees_are_kept_apar
     assert barred["type"] == "error", barred
     assert barred["problem"]["status"] == 422
     assert "rule 38" in barred["problem"]["detail"]
+    member_id = uuid.UUID(await user_id(client, member))
+    async with sessions() as session:
+        alerted = select(RuleAlert).where(RuleAlert.rule == 38, RuleAlert.route.endswith("/hall"))
+        hall_alerts = (await session.scalars(alerted)).all()
+    assert sorted(a.user_id == member_id for a in hall_alerts) == [False, True], "exp02 waiting, then the member"
+    assert {(a.method, a.tender_id) for a in hall_alerts} == {("GET", uuid.UUID(tid))}
     outsider = next(u for u in sorted(pool) if u not in members and u not in {"exp01", first_reserve})
     assert (await _enter_hall(base, tid, await token_for(client, outsider)))["type"] == "welcome"
 
@@ -170,3 +180,43 @@ async def test_works_tender_representative_may_have_watched_the_opening(
 
     await run_draw(client, app, sessions, tid, 4, reserves=2, representatives=[await user_id(client, "tenderee")])
     assert (await _enter_hall(base, tid, tenderee_token))["type"] == "welcome"
+
+
+async def _until_a_bar_lock_is_awaited(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Wait until some transaction waits for an advisory lock (the hall entry queued behind the seating)."""
+    for _ in range(600):
+        async with sessions() as session:
+            waiting = await session.scalar(
+                select(func.count()).select_from(text("pg_locks")).where(text("locktype = 'advisory' and not granted"))
+            )
+        if waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the hall entry never waited for the seating's rule-38 lock")
+
+
+@pytest.mark.usefixtures("seeded")
+async def test_a_hall_entry_during_a_seating_waits_for_it_and_is_refused(
+    client: httpx.AsyncClient,
+    base: str,
+    sessions: async_sessionmaker[AsyncSession],
+    shift_clock: Any,
+) -> None:
+    """Two transactions at the same moment: the hall's checks cannot read past a seating that has not committed."""
+    await import_pool(client, sessions, 7)
+    tid = await _opened_tender(client, sessions, shift_clock, procurement=True)
+    tenderee = uuid.UUID(await user_id(client, "tenderee"))
+    agency_user = uuid.UUID(await user_id(client, "agency"))
+    tenderee_token = await token_for(client, "tenderee")
+    async with sessions() as seating, seating.begin():
+        agency = await seating.get(User, agency_user)
+        assert agency is not None
+        await request_draw(seating, principal_of(agency), uuid.UUID(tid), {"A01": 4}, 2, [tenderee])
+        entering = asyncio.create_task(_enter_hall(base, tid, tenderee_token))
+        await _until_a_bar_lock_is_awaited(sessions)
+        assert not entering.done()
+    frame = await asyncio.wait_for(entering, 30)
+    assert frame["type"] == "error", frame
+    assert "rule 38" in frame["problem"]["detail"]
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(HallAttendance)) == 0

@@ -1,5 +1,5 @@
 """`sunbid serve` sizes each process's pools to the database's max_connections, and refuses too many workers
-before it binds its port (the port is taken here, so a serve that went on would fail on it instead)."""
+before it migrates or binds its port (the port is taken here, so a serve that went on would fail on it instead)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy.engine import make_url
 
 from core.connections import DEDICATED, HEADROOM, MIN_DRIVER, MIN_ORM, pool_sizes, server_limits
 from core.db import driver_dsn
@@ -29,7 +31,9 @@ async def test_limits_are_read_from_the_server(database_url: str) -> None:
 
 
 async def test_serve_refuses_more_workers_than_the_database_can_serve(database_url: str, tmp_path: Path) -> None:
+    """On a new database: the refusal leaves it without a schema or demo data."""
     limit, reserved = await server_limits(database_url)
+    fresh = make_url(database_url).set(database=f"t_fresh_{uuid.uuid4().hex[:12]}")
     workers = min(64, limit // 4)
     assert workers * (MIN_ORM + MIN_DRIVER + DEDICATED) + reserved + HEADROOM > limit
     taken = socket.socket()
@@ -38,7 +42,7 @@ async def test_serve_refuses_more_workers_than_the_database_can_serve(database_u
     port = taken.getsockname()[1]
     env = {
         **os.environ,
-        "SUNBID_DATABASE_URL": database_url,
+        "SUNBID_DATABASE_URL": fresh.render_as_string(hide_password=False),
         "SUNBID_DATA_DIR": str(tmp_path / "var"),
         "SUNBID_MODE": "development",
     }
@@ -57,3 +61,14 @@ async def test_serve_refuses_more_workers_than_the_database_can_serve(database_u
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"PostgreSQL allows {limit} connections" in result.stderr
     assert "lower --workers or raise max_connections" in result.stderr
+    connection = await asyncpg.connect(driver_dsn(database_url))
+    try:
+        assert await connection.fetchval("select 1 from pg_database where datname = $1", fresh.database) == 1
+        inside = await asyncpg.connect(driver_dsn(fresh.render_as_string(hide_password=False)))
+        try:
+            assert await inside.fetchval("select count(*) from pg_tables where schemaname = 'public'") == 0
+        finally:
+            await inside.close()
+    finally:
+        await connection.execute(f'drop database if exists "{fresh.database}"')
+        await connection.close()
