@@ -42,8 +42,10 @@ def _creation_lock(directory: Path) -> Iterator[None]:
 def _write_whole(path: Path, data: bytes, mode: int) -> None:
     """Temp file, fsync, rename: a reader sees the whole file or none."""
     tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    tmp.unlink(missing_ok=True)  # a crash's leftover would keep its own mode
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
+        os.fchmod(fd, mode)  # exactly this mode, whatever the umask
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
@@ -68,20 +70,28 @@ def load_or_create(directory: Path, names: Sequence[str], load: Callable[[], T],
     `load()` if another process made them while this one waited)."""
     if all((directory / name).exists() for name in names):
         return load()
-    directory.mkdir(parents=True, exist_ok=True)
+    if not directory.is_dir():
+        directory.mkdir(parents=True, exist_ok=True)
+        _fsync_directory(directory.parent)
     with _creation_lock(directory):
         if all((directory / name).exists() for name in names):
             return load()
         made = create()
         if set(made.private) | set(made.public) != set(names):
             raise ValueError(f"created files {sorted([*made.private, *made.public])} are not {sorted(names)}")
+        for name in names:  # a partial set's leftovers must not pair with the new key on a lock-free load
+            (directory / name).unlink(missing_ok=True)
         for name, data in made.private.items():
             _write_whole(directory / name, data, 0o600)
         for name, data in made.public.items():
             _write_whole(directory / name, data, 0o644)
-        directory_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(directory_fd)
-        finally:
-            os.close(directory_fd)
+        _fsync_directory(directory)
         return made.value
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

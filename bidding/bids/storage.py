@@ -12,11 +12,13 @@ before any database row names it; the orphan sweep removes what a crash left beh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import logging
 import os
 import time
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ IO_THREADS = 32
 commit when many wait at once, so more of them in flight means fewer commits per bid (the default executor has
 min(32, cores + 4) threads shared with everything else)."""
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 TMP_SUFFIX = ".part"
 
 
@@ -83,6 +86,17 @@ def _fsync_dir(directory: Path) -> None:
 def _fsync_dirs(directories: list[Path]) -> None:
     for directory in directories:
         _fsync_dir(directory)
+
+
+async def _to_the_end(cleanup: Coroutine[Any, Any, None]) -> None:
+    """Run a cleanup to its end even when the caller is cancelled again meanwhile (a client that disconnects while
+    its refused upload is being undone): the thread work it waits for cannot be cancelled, only abandoned."""
+    task = asyncio.ensure_future(cleanup)
+    while not task.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait({task})
+    if not task.cancelled() and (error := task.exception()) is not None:
+        logger.warning("an abandoned upload's cleanup failed; the orphan sweep removes what it left", exc_info=error)
 
 
 class BidBlobs:
@@ -150,7 +164,7 @@ class BidBlobs:
             completing = asyncio.ensure_future(self._run(self._complete, fd, batch, digest, tmp, publish_as))
             created = await asyncio.shield(completing)
         except BaseException:
-            await self._undo_stage(fd, tmp, pending, completing, publish_as)
+            await _to_the_end(self._undo_stage(fd, tmp, pending, completing, publish_as))
             raise
         return StagedUpload(tmp, digest.hexdigest(), size, created)
 

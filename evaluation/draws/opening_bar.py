@@ -30,8 +30,14 @@ def bars_opening_attendees(tender: Tender) -> bool:
     return tender.legal_basis == LegalBasis.PROCUREMENT_LAW.value
 
 
-async def _lock_bar(session: AsyncSession, tender: Tender) -> None:
-    """The tender's rule-38 lock, to the end of the caller's transaction: hall entries and seatings take turns."""
+async def lock_bar(session: AsyncSession, tender: Tender) -> None:
+    """In 采购, the tender's rule-38 lock to the end of the caller's transaction: hall entries and seatings take turns.
+
+    The tender row's key-share lock comes first, as the attendance row's foreign key would take it later: a hall
+    entry never holds the advisory lock while it waits for a draw request's row lock, nor the other way round."""
+    if not bars_opening_attendees(tender):
+        return
+    await session.execute(select(Tender.id).where(Tender.id == tender.id).with_for_update(read=True, key_share=True))
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"rule-38:{tender.id}", 0))))
 
 
@@ -40,7 +46,7 @@ async def opening_attendees(session: AsyncSession, tender: Tender, user_ids: Ite
     transaction that seats them)."""
     if not bars_opening_attendees(tender):
         return set()
-    await _lock_bar(session, tender)
+    await lock_bar(session, tender)
     return await attendees(session, tender.id, user_ids)
 
 
@@ -49,7 +55,7 @@ async def refuse_committee_member(session: AsyncSession, principal: Principal, t
     still waiting for its seed (who may yet be invited), does not attend its opening."""
     if not bars_opening_attendees(tender):
         return
-    await _lock_bar(session, tender)
+    await lock_bar(session, tender)
     member = await session.scalar(
         select(PanelMember.id).where(
             PanelMember.tender_id == tender.id,

@@ -25,7 +25,7 @@ from core.journal import Actor, JournalEvent, record_event
 from core.ledger_view import first_checkpoint_covering
 from evaluation.draws.errors import SeedNotYetAvailable
 from evaluation.draws.models import Draw, DrawExclusion, PanelMember
-from evaluation.draws.opening_bar import ATTENDED_OPENING, opening_attendees
+from evaluation.draws.opening_bar import ATTENDED_OPENING, lock_bar, opening_attendees
 from evaluation.draws.selection import ALGORITHM, Candidate, draw, eligible_digest, outcome_json
 from evaluation.draws.states import ACTIVE, DrawStatus, SeatStatus
 from evaluation.experts.models import ExpertProfile
@@ -224,6 +224,9 @@ async def complete_draw(session: AsyncSession, draw_id: uuid.UUID) -> Draw:
         raise NotFound(f"draw {draw_id} does not exist")
     if row.status != DrawStatus.COMMITTED:
         return row
+    tender = await session.get(Tender, row.tender_id)
+    if tender is not None:
+        await lock_bar(session, tender)  # the hall reads members, then waiting draws: not this commit in between
     checkpoint = await first_checkpoint_covering(session, row.commitment_seq)
     if checkpoint is None:
         raise SeedNotYetAvailable("the draw waits for the next signed ledger checkpoint to take its seed")

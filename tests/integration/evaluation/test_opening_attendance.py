@@ -26,7 +26,7 @@ from core.identity.models import User
 from core.identity.services import principal_of
 from core.oplog import RuleAlert
 from evaluation.draws.models import Draw
-from evaluation.draws.opening_bar import ATTENDED_OPENING
+from evaluation.draws.opening_bar import ATTENDED_OPENING, opening_attendees
 from evaluation.draws.services import request_draw
 from supervision.ledger.worker import checkpoint_now
 from tests.integration.evaluation.helpers import simulate_opening
@@ -40,6 +40,7 @@ from tests.integration.evaluation.panel import (
 )
 from tests.integration.trading.tender_helpers import clock_at
 from tests.support.api import assert_problem, auth, token_for
+from trading.tenders.models import Tender
 
 THREE = {"bidder1": "11800000.00", "bidder2": "11500000.00", "bidder3": "12100000.00"}
 
@@ -182,17 +183,17 @@ async def test_works_tender_representative_may_have_watched_the_opening(
     assert (await _enter_hall(base, tid, tenderee_token))["type"] == "welcome"
 
 
-async def _until_a_bar_lock_is_awaited(sessions: async_sessionmaker[AsyncSession]) -> None:
-    """Wait until some transaction waits for an advisory lock (the hall entry queued behind the seating)."""
+async def _until_a_lock_is_awaited(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Wait until a connection to this test's database waits for a lock (the hall entry queued behind the seating)."""
+    waiting = text(
+        "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'"
+    )
     for _ in range(600):
         async with sessions() as session:
-            waiting = await session.scalar(
-                select(func.count()).select_from(text("pg_locks")).where(text("locktype = 'advisory' and not granted"))
-            )
-        if waiting:
-            return
+            if await session.scalar(waiting):
+                return
         await asyncio.sleep(0.05)
-    raise AssertionError("the hall entry never waited for the seating's rule-38 lock")
+    raise AssertionError("the hall entry never waited for the seating's rule-38 locks")
 
 
 @pytest.mark.usefixtures("seeded")
@@ -213,10 +214,30 @@ async def test_a_hall_entry_during_a_seating_waits_for_it_and_is_refused(
         assert agency is not None
         await request_draw(seating, principal_of(agency), uuid.UUID(tid), {"A01": 4}, 2, [tenderee])
         entering = asyncio.create_task(_enter_hall(base, tid, tenderee_token))
-        await _until_a_bar_lock_is_awaited(sessions)
+        await _until_a_lock_is_awaited(sessions)
         assert not entering.done()
     frame = await asyncio.wait_for(entering, 30)
     assert frame["type"] == "error", frame
     assert "rule 38" in frame["problem"]["detail"]
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(HallAttendance)) == 0
+
+
+@pytest.mark.usefixtures("seeded")
+async def test_a_hall_entry_during_a_draw_request_neither_deadlocks_nor_is_refused(
+    client: httpx.AsyncClient,
+    base: str,
+    sessions: async_sessionmaker[AsyncSession],
+    shift_clock: Any,
+) -> None:
+    """A draw request locks the tender row, then the rule-38 lock; the hall must not hold the latter meanwhile."""
+    tid = await _opened_tender(client, sessions, shift_clock, procurement=True)
+    bidder_token = await token_for(client, "bidder1")
+    async with sessions() as seating, seating.begin():
+        tender = await seating.scalar(select(Tender).where(Tender.id == uuid.UUID(tid)).with_for_update())
+        assert tender is not None
+        entering = asyncio.create_task(_enter_hall(base, tid, bidder_token))
+        await _until_a_lock_is_awaited(sessions)
+        assert await opening_attendees(seating, tender, []) == set()
+    frame = await asyncio.wait_for(entering, 30)
+    assert frame["type"] == "welcome", frame

@@ -56,19 +56,18 @@ async def test_serve_refuses_more_workers_than_the_database_can_serve(database_u
             timeout=120,
             check=False,
         )
-    finally:
-        taken.close()
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert f"PostgreSQL allows {limit} connections" in result.stderr
-    assert "lower --workers or raise max_connections" in result.stderr
-    connection = await asyncpg.connect(driver_dsn(database_url))
-    try:
-        assert await connection.fetchval("select 1 from pg_database where datname = $1", fresh.database) == 1
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert f"PostgreSQL allows {limit} connections" in result.stderr
+        assert "lower --workers or raise max_connections" in result.stderr
         inside = await asyncpg.connect(driver_dsn(fresh.render_as_string(hide_password=False)))
         try:
             assert await inside.fetchval("select count(*) from pg_tables where schemaname = 'public'") == 0
         finally:
             await inside.close()
     finally:
-        await connection.execute(f'drop database if exists "{fresh.database}"')
-        await connection.close()
+        taken.close()
+        connection = await asyncpg.connect(driver_dsn(database_url))
+        try:
+            await connection.execute(f'drop database if exists "{fresh.database}"')
+        finally:
+            await connection.close()

@@ -17,7 +17,7 @@ import pytest
 from bidding.bids import storage
 from bidding.bids.errors import BidNotEncrypted, BidSubmissionClosed, StatementRefused
 from bidding.bids.rules import check_open, head_verdict, parse_submission
-from bidding.bids.storage import WRITE_BATCH, BidBlobs
+from bidding.bids.storage import WRITE_BATCH, BidBlobs, StagedUpload
 from core.errors import TooLarge
 from signing.envelope import generate_identity, seal_stream
 from signing.sealed_bid import submission_payload
@@ -116,20 +116,23 @@ class Stall:
     def __init__(self) -> None:
         self.entered, self.release, self.finished = threading.Event(), threading.Event(), threading.Event()
 
-    async def cancel_while_stalled(self, task: asyncio.Future[object]) -> None:
-        """Cancel the upload while its thread work is stuck, let the cancellation land, then let the thread go on."""
+    async def cancel_while_stalled(self, task: asyncio.Future[StagedUpload], cancels: int = 1) -> None:
+        """Cancel the upload while its thread work is stuck (again while it cleans up, when asked), let the
+        cancellations land, then let the thread go on."""
         loop = asyncio.get_running_loop()
         assert await loop.run_in_executor(None, self.entered.wait, 10)
-        task.cancel()
-        for _ in range(5):
-            await asyncio.sleep(0.01)
+        for _ in range(cancels):
+            task.cancel()
+            for _ in range(5):
+                await asyncio.sleep(0.01)
         self.release.set()
         with pytest.raises(asyncio.CancelledError):
             await task
         assert await loop.run_in_executor(None, self.finished.wait, 10)
 
 
-async def test_an_upload_cancelled_while_it_is_published_leaves_no_blob(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cancels", [1, 2])
+async def test_an_upload_cancelled_while_it_is_published_leaves_no_blob(tmp_path: Path, cancels: int) -> None:
     """A cancelled await does not stop the thread: a blob renamed into place just before must still be removed."""
     stall = Stall()
 
@@ -146,7 +149,8 @@ async def test_an_upload_cancelled_while_it_is_published_leaves_no_blob(tmp_path
     blobs = SlowPublish(tmp_path / "bids")
     data = _sealed(200_000)
     sha256 = hashlib.sha256(data).hexdigest()
-    await stall.cancel_while_stalled(asyncio.ensure_future(blobs.stage(_chunks(data), len(data), publish_as=sha256)))
+    staging = asyncio.ensure_future(blobs.stage(_chunks(data), len(data), publish_as=sha256))
+    await stall.cancel_while_stalled(staging, cancels)
     assert not blobs.path_of(sha256).exists()
     assert not list(blobs.tmp_dir.iterdir())
 

@@ -24,7 +24,7 @@ def _start_ca(directory: Path, barrier: Barrier, out: Queue[bytes]) -> None:
 
 
 def test_processes_starting_together_share_one_ca(tmp_path: Path) -> None:
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")
     barrier, out = context.Barrier(STARTERS), context.Queue()
     starters = [context.Process(target=_start_ca, args=(tmp_path / "ca", barrier, out)) for _ in range(STARTERS)]
     for starter in starters:
@@ -50,6 +50,7 @@ def test_an_incomplete_set_is_made_again_and_a_wrong_set_is_refused(tmp_path: Pa
         tmp_path, ["a.key", "a.pem"], lambda: "loaded", lambda: Created("new", {"a.key": b"k"}, {"a.pem": b"c"})
     )
     assert made == "new"
+    assert stat.S_IMODE((tmp_path / "a.key").stat().st_mode) == 0o600
     assert (tmp_path / "a.key").read_bytes() == b"k"
     assert stat.S_IMODE((tmp_path / "a.pem").stat().st_mode) == 0o644
     assert load_or_create(tmp_path, ["a.key", "a.pem"], lambda: "loaded", lambda: Created("new", {})) == "loaded"
