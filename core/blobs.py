@@ -81,7 +81,7 @@ class BlobStore:
             tmp.unlink(missing_ok=True)
             return
         tmp.replace(target)
-        _fsync_dir(target.parent)
+        fsync_directory(target.parent)
 
     async def read_stream(self, sha256: str) -> AsyncIterator[bytes]:
         """The blob's bytes in chunks."""
@@ -106,7 +106,8 @@ def _flush_and_sync(handle: BinaryIO) -> None:
     os.fsync(handle.fileno())
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make a directory's entries (a rename, a new file) durable."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bidding.bids.rules import HEAD_LIMIT, head_verdict
-from core.blobs import BlobStore
+from core.blobs import BlobStore, fsync_directory
 from core.errors import TooLarge
 
 WRITE_BATCH = 1024 * 1024
@@ -75,17 +75,9 @@ def _check_size(size: int, max_bytes: int) -> None:
         raise TooLarge(f"the upload exceeds {max_bytes} bytes")
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_dirs(directories: list[Path]) -> None:
     for directory in directories:
-        _fsync_dir(directory)
+        fsync_directory(directory)
 
 
 async def _to_the_end(cleanup: Coroutine[Any, Any, None]) -> None:
