@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 import asyncpg
 
-from core.db import DRIVER_POOL_SIZE, driver_dsn
-from core.settings import Settings
+from core.db import driver_dsn
+from core.settings import DRIVER_POOL_SIZE, ORM_MAX_OVERFLOW, ORM_POOL_SIZE, Settings
 
 DEDICATED = 2
 """Connections a process opens outside its pools: the leader lock (core.leader) and the hall's LISTEN."""
@@ -28,8 +28,8 @@ MIN_DRIVER = 2
 class PoolSizes:
     """One server process's pools: the ORM engine's pool and overflow, and the driver lane."""
 
-    orm_pool: int = 10
-    orm_overflow: int = 20
+    orm_pool: int = ORM_POOL_SIZE
+    orm_overflow: int = ORM_MAX_OVERFLOW
     driver: int = DRIVER_POOL_SIZE
 
     @classmethod

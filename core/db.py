@@ -14,6 +14,8 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.settings import DRIVER_POOL_SIZE, ORM_MAX_OVERFLOW, ORM_POOL_SIZE
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -55,16 +57,10 @@ class TimestampMixin:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An asyncpg engine; pool sizes suit one process on a small machine."""
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", ORM_POOL_SIZE)
+    kwargs.setdefault("max_overflow", ORM_MAX_OVERFLOW)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
-
-
-DRIVER_POOL_SIZE = 16
-"""Connections of the plain-SQL lane per process. Its hot users group their statements (core.grouped, the bid
-committer, the operation log writer: about ten connections in a deadline rush); `sunbid serve` shrinks it and the
-ORM pool when the workers would exceed the server's max_connections (core.connections)."""
 
 
 async def _driver_codecs(connection: asyncpg.Connection) -> None:

@@ -30,6 +30,13 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"SUNBID_{name}", default)
 
 
+ORM_POOL_SIZE = 10
+ORM_MAX_OVERFLOW = 20
+DRIVER_POOL_SIZE = 16
+"""Connections per server process (ORM pool, its overflow, the plain-SQL lane); `sunbid serve` shrinks them to the
+database's max_connections (core.connections)."""
+
+
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(f"SUNBID_{name}")
     if raw is None or raw == "":
@@ -67,10 +74,9 @@ class Settings:
     log_level: str = "INFO"
     chronograph_interval_seconds: float = 2.0
     job_poll_seconds: float = 1.0
-    orm_pool_size: int = 10
-    orm_max_overflow: int = 20
-    driver_pool_size: int = 16
-    """Per server process; `sunbid serve` shrinks them to the database's max_connections (core.connections)."""
+    orm_pool_size: int = ORM_POOL_SIZE
+    orm_max_overflow: int = ORM_MAX_OVERFLOW
+    driver_pool_size: int = DRIVER_POOL_SIZE
 
     @property
     def pgdata(self) -> Path:
@@ -126,9 +132,9 @@ def load_settings() -> Settings:
         log_level=_env("LOG_LEVEL", "INFO"),
         chronograph_interval_seconds=float(_env("CHRONOGRAPH_INTERVAL_SECONDS", "0" if mode is Mode.TEST else "2")),
         job_poll_seconds=float(_env("JOB_POLL_SECONDS", "1")),
-        orm_pool_size=max(1, _env_int("ORM_POOL_SIZE", 10)),
-        orm_max_overflow=max(0, _env_int("ORM_MAX_OVERFLOW", 20)),
-        driver_pool_size=max(1, _env_int("DRIVER_POOL_SIZE", 16)),
+        orm_pool_size=max(1, _env_int("ORM_POOL_SIZE", ORM_POOL_SIZE)),
+        orm_max_overflow=max(0, _env_int("ORM_MAX_OVERFLOW", ORM_MAX_OVERFLOW)),
+        driver_pool_size=max(1, _env_int("DRIVER_POOL_SIZE", DRIVER_POOL_SIZE)),
     )
 
 
