@@ -131,15 +131,14 @@ def request_head(
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-def prepare_bids(platform: BenchPlatform, lot: int, payload_size: int, version: int = 1) -> list[PreparedBid]:
-    """One sealed bid per bidder, in memory (client work, done before timing); a version above 1 supersedes the
-    bidder's previous one for the lot, as a bidder re-submitting before the deadline does."""
+def prepare_bids(platform: BenchPlatform, lot: int, payload_size: int) -> list[PreparedBid]:
+    """One sealed bid per bidder, in memory (client work, done before timing)."""
     block = os.urandom(1 << 20)
     bids = []
     for bidder in platform.bidders:
         out = io.BytesIO()
         sha256, size, escrow = seal_bid(platform, bidder, lot, payload_size, out, block)
-        head = request_head(platform, bidder, lot, sha256, size, escrow, version)
+        head = request_head(platform, bidder, lot, sha256, size, escrow)
         bids.append(PreparedBid(head, out.getvalue(), None, sha256, size, bidder.username))
     return bids
 
