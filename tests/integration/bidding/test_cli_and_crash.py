@@ -155,10 +155,10 @@ def test_sigkill_mid_upload_leaves_every_bid_complete_or_absent(live: LiveServer
         except httpx.HTTPError as exc:
             outcomes[bidder.username] = exc
 
-    threads = [threading.Thread(target=upload, args=(b, 0.0 if i < 2 else 0.1)) for i, b in enumerate(bidders)]
+    threads = [threading.Thread(target=upload, args=(b, 0.0 if i < 2 else 0.25)) for i, b in enumerate(bidders)]
     for thread in threads:
         thread.start()
-    time.sleep(1.5)
+    threads[0].join(20)  # the slow uploads need 8 s: bidder1 is answered, bidder4 is still streaming at the kill
     live.kill()
     for thread in threads:
         thread.join(30)
