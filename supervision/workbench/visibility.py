@@ -13,14 +13,20 @@ from trading.tenders.models import Tender
 NOW = func.sunbid_now()
 
 
+def _bid_tender(table: Any) -> Any:
+    """The tender of the bid in this very row's path: correlated to the row, never a lookup over the whole log."""
+    return select(Bid.tender_id).where(Bid.id == table.subject_id).correlate(table).scalar_subquery()
+
+
 def unsealed(table: Any) -> ColumnElement[bool]:
     """True for rows that are not sealed, or whose tender (named, or found through the bid in the path) has closed."""
-    bid_tender = select(Bid.tender_id).where(Bid.id == table.subject_id).scalar_subquery()
     tender_closed = exists(
-        select(Tender.id).where(
-            Tender.id == func.coalesce(table.tender_id, bid_tender),
+        select(Tender.id)
+        .where(
+            Tender.id == func.coalesce(table.tender_id, _bid_tender(table)),
             Tender.bid_deadline <= NOW,
         )
+        .correlate(table)
     )
     return or_(table.sealed.is_(False), tender_closed)
 
@@ -29,5 +35,4 @@ def tender_filter(table: Any, tender_id: uuid.UUID | None) -> ColumnElement[bool
     """Rows about one tender (named directly or through the bid in the path)."""
     if tender_id is None:
         return and_(True)
-    bid_tender = select(Bid.tender_id).where(Bid.id == table.subject_id).scalar_subquery()
-    return or_(table.tender_id == tender_id, bid_tender == tender_id)
+    return or_(table.tender_id == tender_id, _bid_tender(table) == tender_id)

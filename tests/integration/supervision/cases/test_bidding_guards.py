@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.integration.supervision.cases.case_helpers import act, file, later, regulator_id
 from tests.integration.trading.tender_helpers import now
 from tests.support.api import assert_problem, auth
-from tests.support.bids import certified_bidder, demo_tender, register_custodians, seal, submit
+from tests.support.bids import (
+    certified_bidder,
+    demo_tender,
+    register_custodians,
+    seal,
+    submit,
+    withdrawal_statement,
+)
 
 
 async def _get(client: httpx.AsyncClient, path: str, **params: Any) -> Any:
@@ -101,3 +108,37 @@ async def test_a_suspended_tender_refuses_bids_and_the_refusal_is_alerted(
     assert lifted.status_code == 200, lifted.text
     again = await submit(client, bidder2, tender, await seal(client, bidder2, tender))
     assert again.status_code == 201, again.text
+
+
+async def test_logged_requests_on_bids_reveal_only_their_own_tender_and_never_break_the_log(
+    client: httpx.AsyncClient, seeded: None, sessions: async_sessionmaker[AsyncSession], shift_clock: Any
+) -> None:
+    """Each row finds its tender through its own bid: two bid rows once made the log answer 500, one could lend its
+    tender to a row that names none."""
+    await register_custodians(client)
+    tender = (await demo_tender(client))["id"]
+    for username in ("bidder1", "bidder2"):
+        bidder = await certified_bidder(client, username)
+        accepted = await submit(client, bidder, tender, await seal(client, bidder, tender))
+        assert accepted.status_code == 201, accepted.text
+        bid = accepted.json()["bid"]
+        withdrawn = await client.post(
+            f"/api/bids/{bid['id']}/withdraw",
+            json={"statement": withdrawal_statement(bidder, bid)},
+            headers=bidder.headers,
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+    nameless = await client.post(
+        "/api/bids", content=b"age", headers=(await certified_bidder(client, "bidder3")).headers
+    )
+    assert nameless.status_code == 422, nameless.text
+
+    for path in ("/api/supervision/operation-log", "/api/supervision/alerts"):
+        assert not [e for e in await _get(client, path) if e["route"].startswith("/api/bids")]
+
+    await later(sessions, shift_clock, timedelta(days=40))
+    log = [e for e in await _get(client, "/api/supervision/operation-log") if e["route"].startswith("/api/bids")]
+    assert sorted(e["route"] for e in log) == ["/api/bids", "/api/bids", *["/api/bids/{bid_id}/withdraw"] * 2]
+    assert all(e["status"] != 422 for e in log), "a row that names no tender stays sealed"
+    by_tender = await _get(client, "/api/supervision/operation-log", tender=tender)
+    assert len([e for e in by_tender if e["route"] == "/api/bids/{bid_id}/withdraw"]) == 2
