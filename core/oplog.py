@@ -70,7 +70,7 @@ class RuleAlert(_Request, IdMixin, Base):
 
 
 def annotate(scope: Any, **facts: Any) -> None:
-    """Attach facts (sealed tender, rule refusal) to the request for the middleware to log."""
+    """Attach facts (sealed tender, rule refusal, the account a sign-in tried) for the middleware to log."""
     state = scope.setdefault("state", {})
     state.setdefault(STATE_KEY, {}).update(facts)
 
@@ -112,14 +112,15 @@ def describe(scope: Any, status: int) -> dict[str, Any] | None:
     if tender_id is None and sealed:
         tender_id = _statement_tender(headers)
     user = scope.get("user")
+    account_user, account_org = facts.get("account", (None, None))  # a sign-in names the account it tried
     client = scope.get("client")
     return {
         "method": scope["method"],
         "route": route[:300],
         "path": path[:500],
         "status": status,
-        "user_id": getattr(user, "user_id", None),
-        "organization_id": getattr(user, "organization_id", None),
+        "user_id": getattr(user, "user_id", account_user),
+        "organization_id": getattr(user, "organization_id", account_org),
         "ip": client[0][:45] if client else None,
         "user_agent": (headers.get("user-agent") or "")[:300] or None,
         "sealed": sealed,

@@ -10,6 +10,7 @@ from litestar.di import Provide
 from core.identity.principal import Principal
 from core.identity.schemas import LoginRequest, MeOut, TokenOut
 from core.identity.services import login, logout
+from core.oplog import annotate
 from core.settings import Settings
 from core.web import UnitOfWork, principal_dependency, signed_in
 
@@ -23,10 +24,14 @@ class AuthController(Controller):
     tags = ["auth"]  # noqa: RUF012 (Litestar reads this class attribute)
 
     @post("/login", status_code=200, summary="Sign in and receive a bearer token")
-    async def login(self, data: LoginRequest, uow: UnitOfWork, settings: Settings) -> TokenOut:
-        """Password sign-in; repeated failures lock the account."""
+    async def login(
+        self, request: Request[Any, Any, Any], data: LoginRequest, uow: UnitOfWork, settings: Settings
+    ) -> TokenOut:
+        """Password sign-in; repeated failures lock the account. The operation log names the account tried."""
         async with uow() as session:
             outcome = await login(session, settings, data.username, data.password)
+        if outcome.user is not None:
+            annotate(request.scope, account=(outcome.user.id, outcome.user.organization_id))
         token, user = outcome.accepted()
         return TokenOut(
             token=token,

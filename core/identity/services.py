@@ -125,7 +125,8 @@ async def create_user(
 
 @dataclass(frozen=True)
 class LoginOutcome:
-    """A sign-in attempt: a token and user, or the refusal to raise once the failure count is committed."""
+    """A sign-in attempt: a token and user, or the refusal to raise once the failure count is committed (with the
+    account tried, when it exists, for the operation log only: the answer must not tell it apart)."""
 
     token: str | None = None
     user: User | None = None
@@ -141,7 +142,10 @@ class LoginOutcome:
 
 
 async def login(session: AsyncSession, settings: Settings, username: str, password: str) -> LoginOutcome:
-    """Check the password (argon2), count failures towards a lockout, and issue a bearer token."""
+    """Check the password (argon2), count failures towards a lockout, and issue a bearer token.
+
+    Sign-ins stay off the public ledger: who signs in while a tender is open would hint at who bids (docs/security.md).
+    The Art 49 operation log, which only regulators read, keeps every attempt with its user, organization and IP."""
     now = await db_now(session)
     user = await session.scalar(select(User).where(User.username == username).with_for_update(of=User))
     if user is None or not user.active:
@@ -149,10 +153,11 @@ async def login(session: AsyncSession, settings: Settings, username: str, passwo
         return LoginOutcome(refusal=BadCredentials("username or password is wrong"))
     if user.locked_until is not None and user.locked_until > now:
         return LoginOutcome(
+            user=user,
             refusal=AccountLocked(
                 f"too many failed logins; try again after {user.locked_until.isoformat()}",
                 locked_until=user.locked_until.isoformat(),
-            )
+            ),
         )
     if not _verify_quietly(user.password_hash, password):
         user.failed_logins += 1
@@ -160,20 +165,14 @@ async def login(session: AsyncSession, settings: Settings, username: str, passwo
         if locked:
             user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
             user.failed_logins = 0
-        await record_event(
-            session,
-            "auth.login_failed",
-            {"user": str(user.id), "locked": locked},
-            actor=Actor(user.id, user.organization_id),
-            subject_id=user.id,
-        )
         if locked:
             return LoginOutcome(
+                user=user,
                 refusal=AccountLocked(
                     f"too many failed logins; account locked for {settings.login_lockout_minutes} minutes"
-                )
+                ),
             )
-        return LoginOutcome(refusal=BadCredentials("username or password is wrong"))
+        return LoginOutcome(user=user, refusal=BadCredentials("username or password is wrong"))
     user.failed_logins = 0
     user.locked_until = None
     token = secrets.token_urlsafe(32)
@@ -183,13 +182,6 @@ async def login(session: AsyncSession, settings: Settings, username: str, passwo
             user_id=user.id,
             expires_at=now + timedelta(minutes=settings.token_ttl_minutes),
         )
-    )
-    await record_event(
-        session,
-        "auth.login",
-        {"user": str(user.id)},
-        actor=Actor(user.id, user.organization_id),
-        subject_id=user.id,
     )
     return LoginOutcome(token=token, user=user)
 

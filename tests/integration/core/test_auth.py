@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
 from litestar import Litestar
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.identity.models import AuthToken, User
+from core.journal import JournalEvent
 from sunbid.seed import DEMO_PASSWORD
+from supervision.ledger.worker import checkpoint_now
 from tests.support.api import assert_problem, auth, token_for
 
 Shift = Callable[[timedelta], Awaitable[None]]
@@ -94,3 +97,28 @@ async def test_concurrent_requests_authenticate_together_and_each_gets_its_own_a
             assert_problem(answer, 401)
             assert ("revoked" if kind == "revoked" else "unknown") in answer.json()["detail"]
     assert app.state.token_desk.fetches - before < len(calls)
+
+
+async def test_sign_ins_reach_the_regulators_operation_log_but_not_the_public_ledger(
+    app: Litestar, client: httpx.AsyncClient, seeded: None, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Who signs in while a tender is open would hint at who bids: the ledger gains nothing that names them."""
+    key = app.state.ledger_worker.key
+    await checkpoint_now(sessions, key)
+    before = (await client.get("/api/ledger/entries", params={"start": 0, "end": 1})).json()["size"]
+    assert_problem(await client.post("/api/auth/login", json={"username": "bidder1", "password": "x"}), 401)
+    me = (await client.get("/api/auth/me", headers=await auth(client, "bidder1"))).json()
+    await checkpoint_now(sessions, key)
+    added = (await client.get("/api/ledger/entries", params={"start": before, "end": before + 1000})).json()
+    public = json.dumps(added["entries"])
+    assert me["user_id"] not in public
+    assert me["organization_id"] not in public
+    async with sessions() as session:
+        journaled = await session.scalar(select(func.count()).where(JournalEvent.event_type.like("auth.%")))
+    assert journaled == 0
+
+    log = (await client.get("/api/supervision/operation-log", headers=await auth(client, "regulator"))).json()
+    bidder_logins = [
+        e for e in log if e["route"] == "/api/auth/login" and e["organization_id"] == me["organization_id"]
+    ]
+    assert sorted(e["status"] for e in bidder_logins) == [200, 401]
