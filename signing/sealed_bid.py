@@ -8,16 +8,19 @@ The package is an uncompressed POSIX tar: `manifest.json` first, then `files/<na
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import json
+import re
 import tarfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from signing.envelope import AgeIdentity, generate_identity, is_age_file, seal_stream
+from signing.envelope import AgeIdentity, generate_identity, is_age_file, open_stream, seal_stream
 from signing.shamir import split_age_identity
 from signing.statements import canonical_json
 
@@ -25,19 +28,33 @@ PACKAGE_FORMAT = "sunbid-bid-package/v1"
 ESCROW_FORMAT = "sunbid-escrow/v1"
 SUBMISSION_TYPE = "sunbid.bid-submission/v1"
 WITHDRAWAL_TYPE = "sunbid.bid-withdrawal/v1"
+WITHDRAWAL_RECEIPT_TYPE = "sunbid.bid-withdrawal-receipt/v1"
 MANIFEST_NAME = "manifest.json"
 READ_CHUNK = 1024 * 1024
 
 Progress = Callable[[int], None]
 
 
+_PRICE = re.compile(r"(0|[1-9][0-9]{0,15})(\.[0-9]{1,2})?")
+PEEK_LIMIT = 256 * 1024
+"""Plaintext decrypted to read a package's manifest (its first tar member) without opening the whole bid."""
+
+
 @dataclass(frozen=True)
 class OpeningSheet:
-    """开标一览表: what is read out at the opening (唱标)."""
+    """开标一览表: what is read out at the opening (唱标); checked here, since nobody can read it before then."""
 
     price: str
     duration_days: int
     quality: str
+
+    def __post_init__(self) -> None:
+        if not _PRICE.fullmatch(self.price) or Decimal(self.price) <= 0:
+            raise ValueError(f"price {self.price!r} is not a positive amount in yuan with at most 2 decimals")
+        if isinstance(self.duration_days, bool) or not isinstance(self.duration_days, int) or self.duration_days < 1:
+            raise ValueError(f"duration {self.duration_days!r} is not a whole number of days of at least 1")
+        if not self.quality.strip():
+            raise ValueError("the quality commitment is empty")
 
     def as_json(self) -> dict[str, Any]:
         """The sheet as it appears in the manifest."""
@@ -99,6 +116,33 @@ def read_manifest(package: BinaryIO) -> dict[str, Any]:
                 manifest: dict[str, Any] = json.loads(extracted.read())
                 return manifest
     raise ValueError(f"the package has no {MANIFEST_NAME}")
+
+
+class _EnoughRead(Exception):
+    """Raised by the peek sink once it holds enough plaintext; never escapes peek_manifest."""
+
+
+class _HeadSink:
+    def __init__(self, limit: int) -> None:
+        self.data = bytearray()
+        self._limit = limit
+
+    def write(self, data: bytes) -> int:
+        self.data += data
+        if len(self.data) >= self._limit:
+            raise _EnoughRead
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+
+def peek_manifest(sealed: BinaryIO, identity: str) -> dict[str, Any]:
+    """The manifest of a sealed bid, decrypting only its first chunks; WrongIdentity if identity cannot open it."""
+    sink = _HeadSink(PEEK_LIMIT)
+    with contextlib.suppress(_EnoughRead):
+        open_stream(sealed, sink, identity)  # type: ignore[arg-type]
+    return read_manifest(io.BytesIO(bytes(sink.data)))
 
 
 class _CountingReader:

@@ -35,10 +35,9 @@ from core.identity.models import Certificate
 from core.identity.principal import Principal
 from signing.ca import public_key_sha256
 from signing.receipts import issue_receipt
+from signing.sealed_bid import WITHDRAWAL_RECEIPT_TYPE
 from signing.statements import SignedStatement
 from trading.tenders.models import Tender
-
-WITHDRAWAL_RECEIPT_TYPE = "sunbid.bid-withdrawal-receipt/v1"
 
 
 async def _check_signer(session: AsyncSession, principal: Principal, statement: SignedStatement) -> None:

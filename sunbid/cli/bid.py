@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,13 +15,15 @@ from typing import Any
 import click
 from cryptography import x509
 
-from signing.envelope import generate_identity
+from signing.envelope import EnvelopeError, WrongIdentity, generate_identity
 from signing.receipts import ReceiptInvalid, check_receipted_file, verify_receipt
 from signing.sealed_bid import (
+    WITHDRAWAL_RECEIPT_TYPE,
     Custodian,
     OpeningSheet,
     build_manifest,
     escrow_bundle,
+    peek_manifest,
     seal_package,
     submission_payload,
     withdrawal_payload,
@@ -83,7 +86,7 @@ def bid() -> None:
 @click.option("--duration", "duration_days", type=int, required=True, help="Duration in days (opening sheet).")
 @click.option("--quality", required=True, help="Quality commitment (opening sheet).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="The sealed file to write.")
-@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def seal(
     server: str,
     username: str,
@@ -100,15 +103,23 @@ def seal(
 ) -> None:
     """Package the opening sheet and files, seal them to your per-tender key and a one-time escrow key, split the
     escrow key among the tender's custodians, and forget it."""
+    try:
+        sheet = OpeningSheet(price, duration_days, quality)
+    except ValueError as exc:
+        raise click.UsageError(f"opening sheet: {exc}") from exc
     api = ApiClient.sign_in(server, username, password)
     me = api.call("GET", "/api/auth/me")
+    lots = sorted(int(lt["number"]) for lt in api.call("GET", f"/api/tenders/{tender}")["lots"])
+    if lot not in lots:
+        raise click.UsageError(f"tender {tender} has no lot {lot} (its lots: {', '.join(map(str, lots))})")
     escrow_info = api.call("GET", f"/api/bids/escrow/{tender}")
     wallet = _open_wallet(username, passphrase, wallet_dir)
     label = bid_label(tender, lot)
     recipient = wallet.age_recipient(label) if label in wallet.labels() else wallet.new_age_identity(label)
-    manifest = build_manifest(
-        tender, lot, me["organization_id"], OpeningSheet(price, duration_days, quality), list(files)
-    )
+    try:
+        manifest = build_manifest(tender, lot, me["organization_id"], sheet, list(files))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     escrow = generate_identity()
     custodians = [Custodian(c["organization_id"], c["recipient"]) for c in escrow_info["custodians"]]
     with tempfile.TemporaryFile(dir=out.parent) as package:
@@ -122,6 +133,26 @@ def seal(
     click.echo(f"sealed {out} ({size} bytes, sha256 {sha256})")
     click.echo(f"escrow shares for {len(custodians)} custodians (quorum {escrow_info['quorum']}): {escrow_path(out)}")
     click.echo(f"opening key kept in your wallet as {label}; the escrow key was not kept anywhere")
+
+
+def _check_sealed_for(wallet: Wallet, sealed: Path, tender: str, lot: int) -> None:
+    """Refuse before uploading a file this wallet cannot open at the opening of that very tender and lot."""
+    label = bid_label(tender, lot)
+    mismatch = f"{sealed} was not sealed here for tender {tender} lot {lot}; submit it with the --tender and --lot"
+    if label not in wallet.labels():
+        raise click.ClickException(f"{mismatch} it was sealed for (your wallet has no opening key for this lot)")
+    try:
+        with sealed.open("rb") as fh:
+            manifest = peek_manifest(fh, wallet.age_identity(label))
+    except WrongIdentity:
+        raise click.ClickException(f"{mismatch} it was sealed for (your opening key for it cannot open it)") from None
+    except (EnvelopeError, ValueError, tarfile.TarError) as exc:
+        raise click.ClickException(f"{sealed} is not a bid sealed by `sunbid bid seal`: {exc}") from exc
+    if (manifest.get("tender"), manifest.get("lot")) != (tender, lot):
+        raise click.ClickException(
+            f"{mismatch} it was sealed for (its manifest names tender {manifest.get('tender')}"
+            f" lot {manifest.get('lot')})"
+        )
 
 
 def _file_digest(path: Path) -> tuple[str, int]:
@@ -168,6 +199,9 @@ def submit(
     api = ApiClient.sign_in(server, username, password)
     me = api.call("GET", "/api/auth/me")
     wallet = _open_wallet(username, passphrase, wallet_dir)
+    _check_sealed_for(wallet, sealed, tender, lot)
+    if not escrow_path(sealed).is_file():
+        raise click.ClickException(f"{escrow_path(sealed)} is missing: `sunbid bid seal` writes it beside the bid")
     escrow = escrow_path(sealed).read_bytes()
     sha256, size = _file_digest(sealed)
     payload = submission_payload(
@@ -204,7 +238,12 @@ def submit(
 @passphrase_option
 @wallet_dir_option
 @click.option("--bid", "bid_id", required=True, help="The bid id to withdraw.")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Where to save the withdrawal receipt.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to save the withdrawal receipt (default ./withdrawal-<bid id>.receipt.json).",
+)
 def withdraw(
     server: str, username: str, password: str, passphrase: str, wallet_dir: Path | None, bid_id: str, out: Path | None
 ) -> None:
@@ -221,9 +260,10 @@ def withdraw(
     )
     statement = sign_statement(payload, wallet.signing_key, _certified(wallet))
     answer = api.call("POST", f"/api/bids/{bid_id}/withdraw", json={"statement": statement.to_json()})
-    if out is not None:
-        out.write_text(answer["receipt"], encoding="utf-8")
+    saved = out or Path(f"withdrawal-{bid_id}.receipt.json")
+    saved.write_text(answer["receipt"], encoding="utf-8")
     click.echo(f"bid {bid_id} withdrawn at {answer['bid']['withdrawn_at']}")
+    click.echo(f"withdrawal receipt: {saved} (check it offline: sunbid receipt verify {saved} --ca ca.pem)")
 
 
 @click.group()
@@ -266,11 +306,21 @@ def verify(receipt_file: Path, bid_file: Path | None, ca_file: Path, tsa_root: P
     tsa_roots = _load_certs(tsa_root) if tsa_root else roots
     try:
         verified = verify_receipt(receipt_file.read_bytes(), roots, tsa_roots)
+        withdrawal = verified.payload.get("type") == WITHDRAWAL_RECEIPT_TYPE
+        if bid_file is not None and withdrawal:
+            raise click.UsageError("a withdrawal receipt names no ciphertext: --bid applies to submission receipts")
         if bid_file is not None:
             check_receipted_file(verified.payload, bid_file)
     except ReceiptInvalid as exc:
         raise click.ClickException(f"receipt INVALID: {exc}") from exc
     p = verified.payload
+    if withdrawal:
+        click.echo(
+            f"withdrawal receipt OK: bid {p.get('bid')} version {p.get('version')} "
+            f"of tender {p.get('tender')} lot {p.get('lot_number')}"
+        )
+        click.echo(f"withdrawn {p.get('withdrawn_at')}, time-stamped {verified.timestamped_at.isoformat()}")
+        return
     click.echo(
         f"receipt OK: bid {p.get('bid')} version {p.get('version')} "
         f"of tender {p.get('tender')} lot {p.get('lot_number')}"

@@ -64,7 +64,9 @@ def live(cluster: EmbeddedCluster, tmp_path: Path, platform_keys: Path) -> Itera
     asyncio.run(cluster.drop(name))
 
 
-def test_bidder_cli_seals_submits_verifies_and_withdraws(live: LiveServer, tmp_path: Path) -> None:
+def test_bidder_cli_seals_submits_verifies_and_withdraws(
+    live: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tender = _tender(live.url)
     runner = CliRunner()
     common = ["--server", live.url, "-u", "bidder1", "--password", DEMO_PASSWORD, "--passphrase", "pw-bidder1"]
@@ -108,9 +110,74 @@ def test_bidder_cli_seals_submits_verifies_and_withdraws(live: LiveServer, tmp_p
     plain.seek(0)
     assert read_manifest(plain)["opening_sheet"]["price"] == "11800000.00"
     bid_id = verify_receipt(original, [x509.load_pem_x509_certificate(ca.read_bytes())]).payload["bid"]
+    monkeypatch.chdir(tmp_path)
     done = runner.invoke(cli, ["bid", "withdraw", *common, *wallets, "--bid", bid_id])
     assert done.exit_code == 0, done.output
     assert "withdrawn" in done.output
+    kept = tmp_path / f"withdrawal-{bid_id}.receipt.json"
+    shown = runner.invoke(cli, ["receipt", "verify", str(kept), "--ca", str(ca)])
+    assert shown.exit_code == 0, shown.output
+    assert f"withdrawal receipt OK: bid {bid_id} version 1" in shown.output
+    assert "None" not in shown.output
+    misused = runner.invoke(cli, ["receipt", "verify", str(kept), "--bid", str(sealed), "--ca", str(ca)])
+    assert misused.exit_code != 0
+    assert "names no ciphertext" in misused.output
+
+
+def test_bidder_cli_refuses_a_bad_opening_sheet_and_a_file_sealed_for_another_lot(
+    live: LiveServer, tmp_path: Path
+) -> None:
+    """Nobody can read the sheet before the opening, so the tool checks it; a bid for lot 2 never goes in as lot 1."""
+    tender = _tender(live.url)
+    runner = CliRunner()
+    common = ["--server", live.url, "-u", "bidder2", "--password", DEMO_PASSWORD, "--passphrase", "pw-bidder2"]
+    common += ["--wallet-dir", str(tmp_path / "wallets")]
+    assert runner.invoke(cli, ["keys", "init", *common]).exit_code == 0
+    doc = tmp_path / "offer.txt"
+    doc.write_text("报价文件", encoding="utf-8")
+    out = tmp_path / "lot2.age"
+
+    def seal(*sheet: str, lot: str = "2") -> Any:
+        args = ["bid", "seal", *common, "--tender", tender, "--lot", lot, *sheet, "--out", str(out), str(doc)]
+        return runner.invoke(cli, args)
+
+    for sheet, reason in (
+        (("--price", "abc", "--duration", "300", "--quality", "合格"), "price 'abc'"),
+        (("--price", "1e3", "--duration", "300", "--quality", "合格"), "price '1e3'"),
+        (("--price", "-5", "--duration", "300", "--quality", "合格"), "price '-5'"),
+        (("--price", "100.00", "--duration", "-5", "--quality", "合格"), "duration -5"),
+    ):
+        refused = seal(*sheet)
+        assert refused.exit_code == 2, refused.output
+        assert reason in refused.output
+        assert not out.exists()
+    refused = seal("--price", "100.00", "--duration", "300", "--quality", "合格", lot="7")
+    assert refused.exit_code == 2, refused.output
+    assert "has no lot 7 (its lots: 1, 2)" in refused.output
+    assert not out.exists()
+
+    sealed = seal("--price", "100.00", "--duration", "300", "--quality", "合格")
+    assert sealed.exit_code == 0, sealed.output
+
+    def submit(lot: str) -> Any:
+        return runner.invoke(cli, ["bid", "submit", *common, "--tender", tender, "--lot", lot, str(out)])
+
+    no_key = submit("1")
+    assert no_key.exit_code == 1, no_key.output
+    assert f"was not sealed here for tender {tender} lot 1" in no_key.output
+    assert "no opening key for this lot" in no_key.output
+    lot1 = seal("--price", "99.00", "--duration", "300", "--quality", "合格", lot="1")
+    assert lot1.exit_code == 0, lot1.output  # the wallet now holds a lot-1 key, which cannot open the lot-2 file
+    out.unlink()
+    sealed = seal("--price", "100.00", "--duration", "300", "--quality", "合格")
+    assert sealed.exit_code == 0, sealed.output
+    wrong_key = submit("1")
+    assert wrong_key.exit_code == 1, wrong_key.output
+    assert "cannot open it" in wrong_key.output
+    accepted = submit("2")
+    assert accepted.exit_code == 0, accepted.output
+    mine = httpx.get(live.url + "/api/bids", headers=_login(live.url, "bidder2")).json()
+    assert [(b["lot"], b["version"]) for b in mine] == [(2, 1)]
 
 
 def _bidder(url: str, username: str) -> Bidder:
