@@ -112,15 +112,16 @@ def describe(scope: Any, status: int) -> dict[str, Any] | None:
     if tender_id is None and sealed:
         tender_id = _statement_tender(headers)
     user = scope.get("user")
-    account_user, account_org = facts.get("account", (None, None))  # a sign-in names the account it tried
+    default = (getattr(user, "user_id", None), getattr(user, "organization_id", None))
+    account_user, account_org = facts.get("account", default)  # a sign-in names the account it tried
     client = scope.get("client")
     return {
         "method": scope["method"],
         "route": route[:300],
         "path": path[:500],
         "status": status,
-        "user_id": getattr(user, "user_id", account_user),
-        "organization_id": getattr(user, "organization_id", account_org),
+        "user_id": account_user,
+        "organization_id": account_org,
         "ip": client[0][:45] if client else None,
         "user_agent": (headers.get("user-agent") or "")[:300] or None,
         "sealed": sealed,

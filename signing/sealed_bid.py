@@ -38,6 +38,8 @@ Progress = Callable[[int], None]
 _PRICE = re.compile(r"(0|[1-9][0-9]{0,15})(\.[0-9]{1,2})?")
 PEEK_LIMIT = 256 * 1024
 """Plaintext decrypted to read a package's manifest (its first tar member) without opening the whole bid."""
+PEEK_CEILING = 64 * 1024 * 1024
+"""The most plaintext decrypted for a manifest, whatever size the first tar header claims."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class OpeningSheet:
     quality: str
 
     def __post_init__(self) -> None:
+        """Refuse a sheet the opening could not read out: the price, the days and the commitment are checked."""
         if not _PRICE.fullmatch(self.price) or Decimal(self.price) <= 0:
             raise ValueError(f"price {self.price!r} is not a positive amount in yuan with at most 2 decimals")
         if isinstance(self.duration_days, bool) or not isinstance(self.duration_days, int) or self.duration_days < 1:
@@ -123,12 +126,17 @@ class _EnoughRead(Exception):
 
 
 class _HeadSink:
-    def __init__(self, limit: int) -> None:
+    """Collects plaintext until the manifest (the first tar member) is whole, then stops the decryption."""
+
+    def __init__(self) -> None:
         self.data = bytearray()
-        self._limit = limit
+        self._limit = PEEK_LIMIT
 
     def write(self, data: bytes) -> int:
+        sized = len(self.data) >= tarfile.BLOCKSIZE
         self.data += data
+        if not sized and len(self.data) >= tarfile.BLOCKSIZE:
+            self._limit = max(PEEK_LIMIT, min(_first_member_end(bytes(self.data)), PEEK_CEILING))
         if len(self.data) >= self._limit:
             raise _EnoughRead
         return len(data)
@@ -137,9 +145,18 @@ class _HeadSink:
         return None
 
 
+def _first_member_end(head: bytes) -> int:
+    """Where the first member of a tar ends (its header and its padded data), or 0 if the header does not parse."""
+    try:
+        info = tarfile.TarInfo.frombuf(head[: tarfile.BLOCKSIZE], "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return 0
+    return tarfile.BLOCKSIZE + -(-info.size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
+
+
 def peek_manifest(sealed: BinaryIO, identity: str) -> dict[str, Any]:
     """The manifest of a sealed bid, decrypting only its first chunks; WrongIdentity if identity cannot open it."""
-    sink = _HeadSink(PEEK_LIMIT)
+    sink = _HeadSink()
     with contextlib.suppress(_EnoughRead):
         open_stream(sealed, sink, identity)  # type: ignore[arg-type]
     return read_manifest(io.BytesIO(bytes(sink.data)))

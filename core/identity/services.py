@@ -125,8 +125,7 @@ async def create_user(
 
 @dataclass(frozen=True)
 class LoginOutcome:
-    """A sign-in attempt: a token and user, or the refusal to raise once the failure count is committed (with the
-    account tried, when it exists, for the operation log only: the answer must not tell it apart)."""
+    """A sign-in attempt: a token, or a refusal to raise after commit; `user` is the account tried, for the log only."""
 
     token: str | None = None
     user: User | None = None
@@ -142,15 +141,12 @@ class LoginOutcome:
 
 
 async def login(session: AsyncSession, settings: Settings, username: str, password: str) -> LoginOutcome:
-    """Check the password (argon2), count failures towards a lockout, and issue a bearer token.
-
-    Sign-ins stay off the public ledger: who signs in while a tender is open would hint at who bids (docs/security.md).
-    The Art 49 operation log, which only regulators read, keeps every attempt with its user, organization and IP."""
+    """Check the password, count failures towards a lockout, issue a token; never journaled (docs/security.md)."""
     now = await db_now(session)
     user = await session.scalar(select(User).where(User.username == username).with_for_update(of=User))
     if user is None or not user.active:
         _verify_quietly(_DUMMY_HASH, password)
-        return LoginOutcome(refusal=BadCredentials("username or password is wrong"))
+        return LoginOutcome(user=user, refusal=BadCredentials("username or password is wrong"))
     if user.locked_until is not None and user.locked_until > now:
         return LoginOutcome(
             user=user,

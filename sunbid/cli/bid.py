@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -107,19 +108,20 @@ def seal(
         sheet = OpeningSheet(price, duration_days, quality)
     except ValueError as exc:
         raise click.UsageError(f"opening sheet: {exc}") from exc
-    api = ApiClient.sign_in(server, username, password)
-    me = api.call("GET", "/api/auth/me")
-    lots = sorted(int(lt["number"]) for lt in api.call("GET", f"/api/tenders/{tender}")["lots"])
+    public = ApiClient(server)  # the tender is public: reading it signed in would log who prepares a bid
+    lots = sorted(int(lt["number"]) for lt in public.call("GET", f"/api/tenders/{tender}")["lots"])
     if lot not in lots:
         raise click.UsageError(f"tender {tender} has no lot {lot} (its lots: {', '.join(map(str, lots))})")
+    api = ApiClient.sign_in(server, username, password)
+    me = api.call("GET", "/api/auth/me")
     escrow_info = api.call("GET", f"/api/bids/escrow/{tender}")
-    wallet = _open_wallet(username, passphrase, wallet_dir)
-    label = bid_label(tender, lot)
-    recipient = wallet.age_recipient(label) if label in wallet.labels() else wallet.new_age_identity(label)
     try:
         manifest = build_manifest(tender, lot, me["organization_id"], sheet, list(files))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    wallet = _open_wallet(username, passphrase, wallet_dir)
+    label = bid_label(tender, lot)
+    recipient = wallet.age_recipient(label) if label in wallet.labels() else wallet.new_age_identity(label)
     escrow = generate_identity()
     custodians = [Custodian(c["organization_id"], c["recipient"]) for c in escrow_info["custodians"]]
     with tempfile.TemporaryFile(dir=out.parent) as package:
@@ -259,8 +261,10 @@ def withdraw(
         version=current["version"],
     )
     statement = sign_statement(payload, wallet.signing_key, _certified(wallet))
-    answer = api.call("POST", f"/api/bids/{bid_id}/withdraw", json={"statement": statement.to_json()})
     saved = out or Path(f"withdrawal-{bid_id}.receipt.json")
+    if not os.access(saved.parent if str(saved.parent) else Path(), os.W_OK):
+        raise click.ClickException(f"cannot write the withdrawal receipt to {saved}: nothing was withdrawn")
+    answer = api.call("POST", f"/api/bids/{bid_id}/withdraw", json={"statement": statement.to_json()})
     saved.write_text(answer["receipt"], encoding="utf-8")
     click.echo(f"bid {bid_id} withdrawn at {answer['bid']['withdrawn_at']}")
     click.echo(f"withdrawal receipt: {saved} (check it offline: sunbid receipt verify {saved} --ca ca.pem)")

@@ -32,23 +32,22 @@ CLOSE_LIMIT = 1.0
 @asynccontextmanager
 async def served(app: Litestar) -> AsyncIterator[str]:
     """Serve the app with uvicorn on this event loop (real HTTP and websockets); yields the base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))  # bound here and handed over, so no other process can take the port in between
-    port: int = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
-    )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound here and handed over, so no other process can take the port in between
+        port: int = sock.getsockname()[1]
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
+        )
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.02)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            await task
 
 
 class Hall:

@@ -185,7 +185,7 @@ async def _award_clocks(
     assert awards[0]["publicity_ends_at"]
     early = await client.post(f"/api/awards/{tender_id}/decision", headers=tenderee, json={"lot": 1, "rank": 1})
     assert_problem(early, 422, "rule 55")
-    await clock_at(sessions, shift_clock, _moment(awards[0]["publicity_ends_at"]) + timedelta(hours=1))
+    await clock_at(sessions, shift_clock, datetime.fromisoformat(awards[0]["publicity_ends_at"]) + timedelta(hours=1))
     tenderee = await auth(client, "tenderee")
     unreasoned = await client.post(f"/api/awards/{tender_id}/decision", headers=tenderee, json={"lot": 1, "rank": 2})
     assert_problem(unreasoned, 422, "rule 57")
@@ -202,7 +202,9 @@ async def _award_clocks(
         ).all()
     assert [e.payload["bidder"] for e in notified] == [winner]
     clocks = (await client.get(f"/api/awards/{tender_id}")).json()[0]
-    last_due = max(_moment(clocks["contract_due"]), _moment(clocks["regulator_report_due"]))
+    last_due = max(
+        datetime.fromisoformat(clocks["contract_due"]), datetime.fromisoformat(clocks["regulator_report_due"])
+    )
     await clock_at(sessions, shift_clock, last_due + timedelta(hours=1))
     await chronograph.tick(sessions)
     tenderee = await auth(client, "tenderee")
@@ -212,8 +214,3 @@ async def _award_clocks(
     assert signed.status_code == 200, signed.text
     tender = (await client.get(f"/api/tenders/{tender_id}")).json()
     assert tender["status"] == "contracted"
-
-
-def _moment(iso: str) -> datetime:
-    """A clock from the API; the deadlines move with the calendar of the day the suite runs (weekends, holidays)."""
-    return datetime.fromisoformat(iso)

@@ -39,6 +39,7 @@ def test_two_workers_serve_sign_ins_and_log_operations(database_url: str, seeded
             logged = httpx.get(server.url + "/api/supervision/operation-log", headers=headers)
             assert logged.status_code == 200, logged.text
             logins = len([row for row in logged.json() if row["route"] == "/api/auth/login"])
+            time.sleep(0.1)
         assert logins >= 25
     finally:
         server.stop()

@@ -113,8 +113,7 @@ async def test_a_suspended_tender_refuses_bids_and_the_refusal_is_alerted(
 async def test_logged_requests_on_bids_reveal_only_their_own_tender_and_never_break_the_log(
     client: httpx.AsyncClient, seeded: None, sessions: async_sessionmaker[AsyncSession], shift_clock: Any
 ) -> None:
-    """Each row finds its tender through its own bid: two bid rows once made the log answer 500, one could lend its
-    tender to a row that names none."""
+    """Each row finds its tender through its own bid (an uncorrelated lookup answered 500 or lent a tender)."""
     await register_custodians(client)
     tender = (await demo_tender(client))["id"]
     for username in ("bidder1", "bidder2"):
