@@ -63,6 +63,24 @@ class OpeningSheet:
         """The sheet as it appears in the manifest."""
         return {"price": self.price, "duration_days": self.duration_days, "quality": self.quality}
 
+    @classmethod
+    def from_manifest(cls, manifest: dict[str, Any]) -> OpeningSheet:
+        """The manifest's sheet as sealed by any client; ValueError or TypeError naming what cannot be read out."""
+        sheet = manifest.get("opening_sheet")
+        if not isinstance(sheet, dict):
+            raise TypeError("the manifest has no opening sheet")
+        fields = {"price", "duration_days", "quality"}
+        if missing := sorted(fields - set(sheet)):
+            raise ValueError(f"the opening sheet lacks {', '.join(missing)}")
+        if unknown := sorted(set(sheet) - fields):
+            raise ValueError(f"the opening sheet has unknown fields {', '.join(map(str, unknown))}")
+        price, quality = sheet["price"], sheet["quality"]
+        if not isinstance(price, str):
+            raise TypeError(f"price {price!r} is not a string of yuan such as '11800000.00'")
+        if not isinstance(quality, str):
+            raise TypeError(f"quality {quality!r} is not text")
+        return cls(price, sheet["duration_days"], quality)
+
 
 def _hash_file(path: Path) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0

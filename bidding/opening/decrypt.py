@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from signing.envelope import EnvelopeError, WrongIdentity, open_stream
-from signing.sealed_bid import MANIFEST_NAME, PACKAGE_FORMAT
+from signing.sealed_bid import MANIFEST_NAME, PACKAGE_FORMAT, OpeningSheet
 
 READ_CHUNK = 1024 * 1024
 
@@ -62,9 +62,10 @@ def _check_package(path: Path) -> dict[str, Any]:
     listed = {f["name"]: (f["sha256"], f["size"]) for f in manifest.get("files", [])}
     if listed != seen:
         raise DecryptFailed("the package's files do not match its manifest (names, SHA-256 or sizes differ)")
-    sheet = manifest.get("opening_sheet")
-    if not isinstance(sheet, dict) or not {"price", "duration_days", "quality"} <= set(sheet):
-        raise DecryptFailed("the manifest has no complete opening sheet")
+    try:
+        OpeningSheet.from_manifest(manifest)
+    except (ValueError, TypeError) as exc:
+        raise DecryptFailed(f"the opening sheet cannot be read out: {exc}") from None
     return manifest
 
 

@@ -33,12 +33,10 @@ from signing.sealed_bid import (
 from signing.statements import sign_statement
 from signing.wallet import Wallet, WalletError
 from sunbid.cli.client import ApiClient, passphrase_option, password_option, server_option, username_option
-from sunbid.cli.keys import wallet_path
+from sunbid.cli.keys import WALLET_DIR_HELP, wallet_path
 
 UPLOAD_CHUNK = 1024 * 1024
-wallet_dir_option = click.option(
-    "--wallet-dir", type=click.Path(path_type=Path), default=None, help="Wallet folder (default ./var/wallet)."
-)
+wallet_dir_option = click.option("--wallet-dir", type=click.Path(path_type=Path), default=None, help=WALLET_DIR_HELP)
 
 
 def bid_label(tender: str, lot: int) -> str:
@@ -155,6 +153,10 @@ def _check_sealed_for(wallet: Wallet, sealed: Path, tender: str, lot: int) -> No
             f"{mismatch} it was sealed for (its manifest names tender {manifest.get('tender')}"
             f" lot {manifest.get('lot')})"
         )
+    try:
+        OpeningSheet.from_manifest(manifest)
+    except (ValueError, TypeError) as exc:
+        raise click.ClickException(f"{sealed} could not be read out at the opening: {exc}; seal it again") from None
 
 
 def _file_digest(path: Path) -> tuple[str, int]:

@@ -19,11 +19,19 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from signing.ca import make_csr
-from signing.envelope import generate_identity, open_stream
+from signing.envelope import generate_identity, open_stream, recipient_of
 from signing.receipts import verify_receipt
-from signing.sealed_bid import Custodian, escrow_bundle, read_manifest, seal_package
+from signing.sealed_bid import (
+    PACKAGE_FORMAT,
+    Custodian,
+    escrow_bundle,
+    read_manifest,
+    seal_package,
+    write_package,
+)
 from signing.wallet import Wallet
 from sunbid.cli import cli
+from sunbid.cli.bid import bid_label
 from sunbid.seed import DEMO_PASSWORD
 from tests.support.bids import Bidder, install_platform_keys, submission_headers
 from tests.support.db import EmbeddedCluster
@@ -174,10 +182,35 @@ def test_bidder_cli_refuses_a_bad_opening_sheet_and_a_file_sealed_for_another_lo
     wrong_key = submit("1")
     assert wrong_key.exit_code == 1, wrong_key.output
     assert "cannot open it" in wrong_key.output
+    unreadable = _sealed_by_another_client(tmp_path, tender, "bidder2", "pw-bidder2", price="12,000")
+    refused = runner.invoke(cli, ["bid", "submit", *common, "--tender", tender, "--lot", "2", str(unreadable)])
+    assert refused.exit_code == 1, refused.output
+    assert "could not be read out at the opening: price '12,000'" in refused.output
     accepted = submit("2")
     assert accepted.exit_code == 0, accepted.output
     mine = httpx.get(live.url + "/api/bids", headers=_login(live.url, "bidder2")).json()
     assert [(b["lot"], b["version"]) for b in mine] == [(2, 1)]
+
+
+def _sealed_by_another_client(tmp_path: Path, tender: str, username: str, passphrase: str, price: str) -> Path:
+    """A lot-2 bid sealed to the wallet's own opening key by other software that does not check the sheet."""
+    wallet = Wallet.open(tmp_path / "wallets" / username, passphrase)
+    recipient = recipient_of(wallet.age_identity(bid_label(tender, 2)))
+    manifest = {
+        "format": PACKAGE_FORMAT,
+        "tender": tender,
+        "lot": 2,
+        "bidder": "",
+        "opening_sheet": {"price": price, "duration_days": 300, "quality": "合格"},
+        "files": [],
+    }
+    package = io.BytesIO()
+    write_package(manifest, [], package)
+    package.seek(0)
+    sealed = tmp_path / "other-client.age"
+    with sealed.open("wb") as out:
+        seal_package(package, out, [recipient])
+    return sealed
 
 
 def _bidder(url: str, username: str) -> Bidder:
