@@ -85,6 +85,14 @@ class TooLarge(DomainError):
     title = "Content too large"
 
 
+class UnsupportedMediaType(DomainError):
+    """The body is not in the media type the route reads."""
+
+    status = 415
+    code = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 class Locked(DomainError):
     """The account or object is locked for now."""
 

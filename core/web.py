@@ -15,10 +15,11 @@ from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.params import HeaderParameter, ParameterKwarg
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.errors import PROBLEM_BASE, DomainError, Forbidden, NotAuthenticated, RuleViolation
+from core.errors import PROBLEM_BASE, DomainError, Forbidden, NotAuthenticated, RuleViolation, UnsupportedMediaType
 from core.grouped import GroupedLookup, grouped_on_driver
 from core.identity.principal import Principal
 from core.identity.roles import Role
@@ -81,6 +82,36 @@ def seal_operation(request: Request[Any, Any, Any], tender_id: Any) -> None:
     annotate(request.scope, sealed_tender=str(tender_id))
 
 
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+async def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """A route that reads a JSON body refuses another media type (415) rather than reading text or a form as JSON."""
+    if "data" not in request.route_handler.parsed_fn_signature.parameters:
+        return
+    if request.headers.get("content-length", "0") == "0" and "transfer-encoding" not in request.headers:
+        return
+    media_type = request.content_type[0]
+    if not _is_json(media_type):
+        raise UnsupportedMediaType(
+            f"this route reads a JSON body: send it with Content-Type: application/json (got {media_type or 'none'})"
+        )
+
+
+def _missing_headers(request: Request[Any, Any, Any]) -> list[str]:
+    """Every required header the route declares and the request lacks (the framework names only the first)."""
+    missing = []
+    for field in request.route_handler.parsed_fn_signature.parameters.values():
+        kwarg = field.kwarg_definition
+        if not isinstance(kwarg, ParameterKwarg) or field.has_default or field.is_optional:
+            continue
+        name = kwarg.header or (kwarg.name if isinstance(kwarg, HeaderParameter) else None)
+        if name and name.lower() not in request.headers:
+            missing.append(name)
+    return missing
+
+
 def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     """Body and parameter validation: 422 naming each offending field."""
     errors = exc.extra if isinstance(exc.extra, list) else []
@@ -88,6 +119,9 @@ def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationExc
         f"{e.get('key') or e.get('source') or 'body'}: {e.get('message')}" for e in errors if isinstance(e, dict)
     ]
     detail = "; ".join(messages) if messages else str(exc.detail)
+    header_missing = not messages and str(exc.detail).startswith("Missing required header")
+    if header_missing and (missing := _missing_headers(request)):
+        detail = f"missing required header{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
     return problem(422, "invalid-input", "Invalid input", detail, request.url.path, errors=errors or None)
 
 

@@ -35,7 +35,14 @@ from core.journal import subscribe, subscribers
 from core.leader import Leadership
 from core.oplog import OperationLogMiddleware, OperationLogWriter
 from core.settings import Settings, get_settings
-from core.web import EXCEPTION_HANDLERS, BearerTokenMiddleware, RequestLogMiddleware, token_desk, uow_dependency
+from core.web import (
+    EXCEPTION_HANDLERS,
+    BearerTokenMiddleware,
+    RequestLogMiddleware,
+    require_json_body,
+    token_desk,
+    uow_dependency,
+)
 from evaluation.award.controllers import AwardController
 from evaluation.draws.controllers import DrawController
 from evaluation.experts.controllers import ExpertController
@@ -194,6 +201,7 @@ def create_app(
         ],
         lifespan=[lifespan, bids_lifespan, opening_lifespan],
         on_startup=[settle_heap] if long_lived else [],
+        before_request=require_json_body,
         after_response=wake_ledger,
         dependencies={
             "uow": Provide(uow_dependency, sync_to_thread=False),

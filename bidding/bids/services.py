@@ -26,7 +26,7 @@ from bidding.bids.envelope import Envelope, verified_statement
 from bidding.bids.errors import BidNotFound, CiphertextMismatch, StatementRefused
 from bidding.bids.models import Bid
 from bidding.bids.platform import BidPlatform
-from bidding.bids.states import BidStatus, transition
+from bidding.bids.states import BidStatus, withdrawal
 from bidding.bids.storage import StagedUpload
 from core.confidential import commit_confidential, format_time
 from core.db import db_now
@@ -178,7 +178,7 @@ async def withdraw_bid(
         },
     )
     await _check_signer(session, principal, statement)
-    bid.status = transition(BidStatus(bid.status), BidStatus.WITHDRAWN)
+    bid.status = withdrawal(BidStatus(bid.status), bid.version)
     bid.withdrawn_at = now
     bid.withdrawal_statement = statement.to_json()
     facts: dict[str, Any] = {

@@ -27,3 +27,14 @@ def transition(current: BidStatus, target: BidStatus) -> BidStatus:
     if target not in TRANSITIONS[current]:
         raise Conflict(f"a {current.value} bid cannot become {target.value}")
     return target
+
+
+def withdrawal(current: BidStatus, version: int) -> BidStatus:
+    """Rule 23 on one version: only the live version can be withdrawn, and the refusal says what to do instead."""
+    if current is BidStatus.SUPERSEDED:
+        raise Conflict(
+            f"version {version} was superseded by a later version, which is the one that counts; withdraw that one"
+        )
+    if current is BidStatus.WITHDRAWN:
+        raise Conflict(f"version {version} is already withdrawn")
+    return transition(current, BidStatus.WITHDRAWN)

@@ -11,9 +11,11 @@ from signing.ca import make_csr
 from signing.wallet import Wallet, WalletError
 from sunbid.cli.client import ApiClient, passphrase_option, password_option, server_option, username_option
 
+WALLET_DIR_HELP = "Wallet folder (default: $SUNBID_DATA_DIR/wallet, which is var/wallet in the Sunbid checkout)."
+
 
 def wallet_path(username: str, wallet_dir: Path | None = None) -> Path:
-    """Where a user's local wallet lives (./var/wallet/<username> by default)."""
+    """Where a user's local wallet lives (<data dir>/wallet/<username> by default)."""
     return (wallet_dir or get_settings().wallet_dir) / username
 
 
@@ -28,9 +30,7 @@ def keys() -> None:
 @password_option
 @passphrase_option
 @click.option("--age", "age_label", default=None, help="Also create an age identity with this label (custodians).")
-@click.option(
-    "--wallet-dir", type=click.Path(path_type=Path), default=None, help="Wallet folder (default ./var/wallet)."
-)
+@click.option("--wallet-dir", type=click.Path(path_type=Path), default=None, help=WALLET_DIR_HELP)
 def init(
     server: str, username: str, password: str, passphrase: str, age_label: str | None, wallet_dir: Path | None
 ) -> None:
@@ -59,9 +59,7 @@ def init(
 @keys.command("show")
 @username_option
 @passphrase_option
-@click.option(
-    "--wallet-dir", type=click.Path(path_type=Path), default=None, help="Wallet folder (default ./var/wallet)."
-)
+@click.option("--wallet-dir", type=click.Path(path_type=Path), default=None, help=WALLET_DIR_HELP)
 def show(username: str, passphrase: str, wallet_dir: Path | None) -> None:
     """Print the wallet's certificate subject and age recipients."""
     try:

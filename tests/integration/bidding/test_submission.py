@@ -111,7 +111,7 @@ async def test_a_new_version_supersedes_and_withdrawal_ends_it(
         json={"statement": withdrawal_statement(bidder, first)},
         headers=bidder.headers,
     )
-    assert_problem(superseded, 409)
+    assert_problem(superseded, 409, "version 1 was superseded", "withdraw that one")
     done = await client.post(
         f"/api/bids/{second['id']}/withdraw",
         json={"statement": withdrawal_statement(bidder, second)},
@@ -119,6 +119,12 @@ async def test_a_new_version_supersedes_and_withdrawal_ends_it(
     )
     assert done.status_code == 200, done.text
     assert done.json()["bid"]["status"] == "withdrawn"
+    again = await client.post(
+        f"/api/bids/{second['id']}/withdraw",
+        json={"statement": withdrawal_statement(bidder, second)},
+        headers=bidder.headers,
+    )
+    assert_problem(again, 409, "version 2 is already withdrawn")
     assert (await verify_receipt_async(done.json()["receipt"].encode(), _ca(settings))).payload["bid"] == second["id"]
     third = await submit(client, bidder, tender, await seal(client, bidder, tender), version=3)
     assert third.status_code == 201, third.text
@@ -193,6 +199,11 @@ async def test_forged_or_foreign_statements_are_refused(client: httpx.AsyncClien
     wrong_escrow = {**headers, "sunbid-escrow": base64.b64encode(b"{}").decode()}
     response = await client.post("/api/bids", content=sealed.ciphertext, headers=wrong_escrow)
     assert_problem(response, 422, "escrow")
+    response = await client.post("/api/bids", content=sealed.ciphertext, headers=bidder.headers)
+    assert_problem(response, 422, "missing required headers: sunbid-statement, sunbid-escrow")
+    no_escrow = {k: v for k, v in headers.items() if k != "sunbid-escrow"}
+    response = await client.post("/api/bids", content=sealed.ciphertext, headers=no_escrow)
+    assert_problem(response, 422, "missing required header: sunbid-escrow")
     assert (await client.get("/api/bids", headers=bidder.headers)).json() == []
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
+from sunbid.seed import DEMO_PASSWORD
 from tests.support.api import assert_problem, auth
 
 
@@ -93,3 +96,16 @@ async def test_malformed_json_is_a_problem(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/auth/login", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code in (400, 422)
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_json_route_refuses_a_body_of_another_media_type_with_415(
+    client: httpx.AsyncClient, seeded: None
+) -> None:
+    credentials = json.dumps({"username": "bidder1", "password": DEMO_PASSWORD}).encode()
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/xml", None):
+        headers = {"content-type": content_type} if content_type else {}
+        response = await client.post("/api/auth/login", content=credentials, headers=headers)
+        assert_problem(response, 415, "Content-Type: application/json", content_type or "none")
+    for content_type in ("application/json", "application/json; charset=utf-8", "application/vnd.sunbid+json"):
+        response = await client.post("/api/auth/login", content=credentials, headers={"content-type": content_type})
+        assert response.status_code in (200, 201), (content_type, response.text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from tests.integration.trading.tender_helpers import (
     tender_body,
 )
 from tests.support.api import assert_problem, auth
+from trading.tenders.models import Tender
 
 
 @pytest.mark.parametrize(
@@ -93,6 +95,26 @@ async def test_rules_refuse_unlawful_terms(
     body = tender_body(orgs, (await now(sessions)) + timedelta(days=25), **changes)
     response = await client.post("/api/tenders", json=body, headers=await auth(client, "agency"))
     assert assert_problem(response, 422, f"rule {rule}:")["rule"] == rule
+
+
+async def test_a_tender_body_of_another_media_type_is_refused_and_a_json_variant_still_meets_rule_10(
+    client: httpx.AsyncClient, seeded: None, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    orgs = await org_ids(client)
+    agency = await auth(client, "agency")
+    before = await _tender_count(sessions)
+    body = json.dumps(tender_body(orgs, (await now(sessions)) + timedelta(days=25))).encode()
+    plain = await client.post("/api/tenders", content=body, headers={**agency, "content-type": "text/plain"})
+    assert_problem(plain, 415, "application/json", "text/plain")
+    floor = json.dumps(tender_body(orgs, (await now(sessions)) + timedelta(days=25), floor_price="1000")).encode()
+    variant = {**agency, "content-type": "application/vnd.sunbid+json"}
+    assert assert_problem(await client.post("/api/tenders", content=floor, headers=variant), 422, "rule 10:")
+    assert await _tender_count(sessions) == before
+
+
+async def _tender_count(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions() as session:
+        return len((await session.scalars(select(Tender.id))).all())
 
 
 async def test_publish_requires_a_document(
