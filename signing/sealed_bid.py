@@ -82,7 +82,8 @@ class OpeningSheet:
         return cls(price, sheet["duration_days"], quality)
 
 
-def _hash_file(path: Path) -> tuple[str, int]:
+def file_digest(path: Path) -> tuple[str, int]:
+    """(SHA-256 hex, size) of a file, read in chunks."""
     digest, size = hashlib.sha256(), 0
     with path.open("rb") as fh:
         while chunk := fh.read(READ_CHUNK):
@@ -98,7 +99,7 @@ def build_manifest(tender: str, lot: int, bidder: str, sheet: OpeningSheet, file
         raise ValueError("two files share a name; rename one")
     listed = []
     for path in files:
-        sha256, size = _hash_file(path)
+        sha256, size = file_digest(path)
         listed.append({"name": path.name, "sha256": sha256, "size": size})
     return {
         "format": PACKAGE_FORMAT,

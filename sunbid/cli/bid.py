@@ -5,7 +5,6 @@ checked offline. Only ciphertext, public keys and signatures ever leave the mach
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import tarfile
 import tempfile
@@ -24,6 +23,7 @@ from signing.sealed_bid import (
     OpeningSheet,
     build_manifest,
     escrow_bundle,
+    file_digest,
     peek_manifest,
     seal_package,
     submission_payload,
@@ -159,15 +159,6 @@ def _check_sealed_for(wallet: Wallet, sealed: Path, tender: str, lot: int) -> No
         raise click.ClickException(f"{sealed} could not be read out at the opening: {exc}; seal it again") from None
 
 
-def _file_digest(path: Path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(UPLOAD_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
 def _next_version(api: ApiClient, tender: str, lot: int) -> int:
     mine: list[dict[str, Any]] = api.call("GET", "/api/bids", params={"tender_id": tender})
     return 1 + max((b["version"] for b in mine if b["lot"] == lot), default=0)
@@ -207,7 +198,7 @@ def submit(
     if not escrow_path(sealed).is_file():
         raise click.ClickException(f"{escrow_path(sealed)} is missing: `sunbid bid seal` writes it beside the bid")
     escrow = escrow_path(sealed).read_bytes()
-    sha256, size = _file_digest(sealed)
+    sha256, size = file_digest(sealed)
     payload = submission_payload(
         tender=tender,
         lot=lot,
