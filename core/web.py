@@ -83,17 +83,19 @@ def seal_operation(request: Request[Any, Any, Any], tender_id: Any) -> None:
 
 
 def _is_json(media_type: str) -> bool:
+    """application/json or a structured +json type (Litestar has already lowercased and stripped it)."""
     return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
-async def require_json_body(request: Request[Any, Any, Any]) -> None:
-    """A route that reads a JSON body refuses another media type (415) rather than reading text or a form as JSON."""
-    if "data" not in request.route_handler.parsed_fn_signature.parameters:
+async def json_body_guard(connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler) -> None:
+    """A route that reads a JSON body refuses another media type (415) rather than reading text or a form as JSON.
+
+    An app-level guard, because guards add up across layers where a `before_request` hook is replaced by any closer
+    one; an empty body is left to the route's own validation."""
+    if not isinstance(connection, Request) or "data" not in route_handler.parsed_fn_signature.parameters:
         return
-    if request.headers.get("content-length", "0") == "0" and "transfer-encoding" not in request.headers:
-        return
-    media_type = request.content_type[0]
-    if not _is_json(media_type):
+    media_type = connection.content_type[0]
+    if not _is_json(media_type) and await connection.body():
         raise UnsupportedMediaType(
             f"this route reads a JSON body: send it with Content-Type: application/json (got {media_type or 'none'})"
         )
@@ -104,7 +106,7 @@ def _missing_headers(request: Request[Any, Any, Any]) -> list[str]:
     missing = []
     for field in request.route_handler.parsed_fn_signature.parameters.values():
         kwarg = field.kwarg_definition
-        if not isinstance(kwarg, ParameterKwarg) or field.has_default or field.is_optional:
+        if not isinstance(kwarg, ParameterKwarg) or kwarg.required is False or field.has_default or field.is_optional:
             continue
         name = kwarg.header or (kwarg.name if isinstance(kwarg, HeaderParameter) else None)
         if name and name.lower() not in request.headers:
@@ -120,7 +122,7 @@ def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationExc
     ]
     detail = "; ".join(messages) if messages else str(exc.detail)
     header_missing = not messages and str(exc.detail).startswith("Missing required header")
-    if header_missing and (missing := _missing_headers(request)):
+    if header_missing and (missing := _missing_headers(request)) and any(f"'{h}'" in detail for h in missing):
         detail = f"missing required header{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
     return problem(422, "invalid-input", "Invalid input", detail, request.url.path, errors=errors or None)
 

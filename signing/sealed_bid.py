@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import re
+import reprlib
 import tarfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,16 @@ READ_CHUNK = 1024 * 1024
 Progress = Callable[[int], None]
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = 80
+_SHORT.maxother = 80
+
+
+def _short(value: Any) -> str:
+    """A value another client sealed, quoted and cut short: it ends up in opening messages and the journal."""
+    return _SHORT.repr(value)
+
+
 _PRICE = re.compile(r"(0|[1-9][0-9]{0,15})(\.[0-9]{1,2})?")
 PEEK_LIMIT = 256 * 1024
 """Plaintext decrypted to read a package's manifest (its first tar member) without opening the whole bid."""
@@ -53,9 +64,9 @@ class OpeningSheet:
     def __post_init__(self) -> None:
         """Refuse a sheet the opening could not read out: the price, the days and the commitment are checked."""
         if not _PRICE.fullmatch(self.price) or Decimal(self.price) <= 0:
-            raise ValueError(f"price {self.price!r} is not a positive amount in yuan with at most 2 decimals")
+            raise ValueError(f"price {_short(self.price)} is not a positive amount in yuan with at most 2 decimals")
         if isinstance(self.duration_days, bool) or not isinstance(self.duration_days, int) or self.duration_days < 1:
-            raise ValueError(f"duration {self.duration_days!r} is not a whole number of days of at least 1")
+            raise ValueError(f"duration {_short(self.duration_days)} is not a whole number of days of at least 1")
         if not self.quality.strip():
             raise ValueError("the quality commitment is empty")
 
@@ -73,13 +84,13 @@ class OpeningSheet:
         if missing := sorted(fields - set(sheet)):
             raise ValueError(f"the opening sheet lacks {', '.join(missing)}")
         if unknown := sorted(set(sheet) - fields):
-            raise ValueError(f"the opening sheet has unknown fields {', '.join(map(str, unknown))}")
-        price, quality = sheet["price"], sheet["quality"]
+            raise ValueError(f"the opening sheet has unknown fields {', '.join(map(_short, unknown[:5]))}")
+        price, duration, quality = sheet["price"], sheet["duration_days"], sheet["quality"]
         if not isinstance(price, str):
-            raise TypeError(f"price {price!r} is not a string of yuan such as '11800000.00'")
+            raise TypeError(f"price {_short(price)} is not a string of yuan such as '11800000.00'")
         if not isinstance(quality, str):
-            raise TypeError(f"quality {quality!r} is not text")
-        return cls(price, sheet["duration_days"], quality)
+            raise TypeError(f"quality {_short(quality)} is not text")
+        return cls(price, duration, quality)
 
 
 def file_digest(path: Path) -> tuple[str, int]:

@@ -39,7 +39,7 @@ from core.web import (
     EXCEPTION_HANDLERS,
     BearerTokenMiddleware,
     RequestLogMiddleware,
-    require_json_body,
+    json_body_guard,
     token_desk,
     uow_dependency,
 )
@@ -201,7 +201,7 @@ def create_app(
         ],
         lifespan=[lifespan, bids_lifespan, opening_lifespan],
         on_startup=[settle_heap] if long_lived else [],
-        before_request=require_json_body,
+        guards=[json_body_guard],
         after_response=wake_ledger,
         dependencies={
             "uow": Provide(uow_dependency, sync_to_thread=False),

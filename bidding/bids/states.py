@@ -32,9 +32,7 @@ def transition(current: BidStatus, target: BidStatus) -> BidStatus:
 def withdrawal(current: BidStatus, version: int) -> BidStatus:
     """Rule 23 on one version: only the live version can be withdrawn, and the refusal says what to do instead."""
     if current is BidStatus.SUPERSEDED:
-        raise Conflict(
-            f"version {version} was superseded by a later version, which is the one that counts; withdraw that one"
-        )
+        raise Conflict(f"version {version} was superseded by a later version; only your live version can be withdrawn")
     if current is BidStatus.WITHDRAWN:
         raise Conflict(f"version {version} is already withdrawn")
     return transition(current, BidStatus.WITHDRAWN)

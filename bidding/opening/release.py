@@ -27,18 +27,14 @@ from core.db import db_now
 from core.identity.principal import Principal
 from core.journal import record_event
 from signing.envelope import InvalidKey, recipient_of
+from signing.sealed_bid import OpeningSheet
 
 B = OpenedStatus
 
 
 def _sheet(opened: Opened) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    sheet = opened.manifest["opening_sheet"]
     files = [{"name": f["name"], "sha256": f["sha256"]} for f in opened.manifest.get("files", [])]
-    return {
-        "price": str(sheet["price"]),
-        "duration_days": sheet["duration_days"],
-        "quality": str(sheet["quality"]),
-    }, files
+    return OpeningSheet.from_manifest(opened.manifest).as_json(), files
 
 
 def _check_manifest(row: OpenedBid, manifest: dict[str, Any]) -> None:

@@ -16,14 +16,7 @@ from core.errors import NotFound
 from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.settings import Settings
-from core.web import (
-    UnitOfWork,
-    optional_principal_dependency,
-    principal_dependency,
-    require_json_body,
-    requires,
-    signed_in,
-)
+from core.web import UnitOfWork, optional_principal_dependency, principal_dependency, requires, signed_in
 from trading.tenders.models import DocumentDownload, Tender, TenderDocument, TenderQuestion
 from trading.tenders.rules import refuse_floor_price
 from trading.tenders.schemas import (
@@ -52,7 +45,6 @@ agency_only = requires(Role.AGENCY)
 
 async def floor_price_guard(request: Request[Any, Any, Any]) -> None:
     """Rule 10 before decoding: a body carrying a floor price is refused naming the rule, not as an unknown field."""
-    await require_json_body(request)
     if await request.body():
         refuse_floor_price(await request.json())
 

@@ -31,7 +31,7 @@ from signing.sealed_bid import (
 )
 from signing.wallet import Wallet
 from sunbid.cli import cli
-from sunbid.cli.bid import bid_label
+from sunbid.cli.bid import bid_label, escrow_path
 from sunbid.seed import DEMO_PASSWORD
 from tests.support.bids import Bidder, install_platform_keys, submission_headers
 from tests.support.db import EmbeddedCluster
@@ -210,6 +210,7 @@ def _sealed_by_another_client(tmp_path: Path, tender: str, username: str, passph
     sealed = tmp_path / "other-client.age"
     with sealed.open("wb") as out:
         seal_package(package, out, [recipient])
+    escrow_path(sealed).write_bytes(escrow_path(tmp_path / "lot2.age").read_bytes())
     return sealed
 
 

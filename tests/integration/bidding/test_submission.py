@@ -111,7 +111,7 @@ async def test_a_new_version_supersedes_and_withdrawal_ends_it(
         json={"statement": withdrawal_statement(bidder, first)},
         headers=bidder.headers,
     )
-    assert_problem(superseded, 409, "version 1 was superseded", "withdraw that one")
+    assert_problem(superseded, 409, "version 1 was superseded", "only your live version")
     done = await client.post(
         f"/api/bids/{second['id']}/withdraw",
         json={"statement": withdrawal_statement(bidder, second)},

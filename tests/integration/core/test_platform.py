@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 
 import httpx
+from litestar.routes import HTTPRoute
 
+from core.settings import get_settings
+from core.web import json_body_guard
+from sunbid.app import create_app
 from sunbid.seed import DEMO_PASSWORD
 from tests.support.api import assert_problem, auth
 
@@ -109,3 +113,16 @@ async def test_a_json_route_refuses_a_body_of_another_media_type_with_415(
     for content_type in ("application/json", "application/json; charset=utf-8", "application/vnd.sunbid+json"):
         response = await client.post("/api/auth/login", content=credentials, headers={"content-type": content_type})
         assert response.status_code in (200, 201), (content_type, response.text)
+
+
+def test_every_route_that_reads_a_json_body_is_guarded_for_its_media_type() -> None:
+    app = create_app(get_settings(), "postgresql+asyncpg://unused@localhost/unused")
+    reading = [
+        handler
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        if "data" in handler.parsed_fn_signature.parameters
+    ]
+    assert len(reading) > 40
+    assert [h for h in reading if json_body_guard not in h.resolve_guards()] == []

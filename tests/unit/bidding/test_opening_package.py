@@ -50,7 +50,7 @@ def test_a_well_formed_sheet_opens(tmp_path: Path) -> None:
         ({**GOOD_SHEET, "quality": "  "}, "quality commitment is empty"),
         ({**GOOD_SHEET, "quality": 1}, "quality 1 is not text"),
         ({"price": "1.00", "duration_days": 1}, "lacks quality"),
-        ({**GOOD_SHEET, "discount": "5%"}, "unknown fields discount"),
+        ({**GOOD_SHEET, "discount": "5%"}, "unknown fields 'discount'"),
         (["11800000.00", 365, "合格"], "no opening sheet"),
     ],
 )
@@ -66,3 +66,12 @@ def test_a_sheet_that_cannot_be_read_out_fails_the_decryption_naming_why(
     assert not caught.value.wrong_key
     assert not target.exists()
     assert list(target.parent.iterdir()) == []
+
+
+def test_a_long_value_from_another_client_is_cut_short_in_the_reason(tmp_path: Path) -> None:
+    sealed, identity = _sealed(tmp_path, {**GOOD_SHEET, "price": "9" * 5000 + "\n" + "x" * 5000})
+    with pytest.raises(DecryptFailed) as caught:
+        open_sealed(str(sealed), identity, str(tmp_path / "opened" / "bid.tar"))
+    assert "price '9999" in caught.value.reason
+    assert len(caught.value.reason) < 250
+    assert "\n" not in caught.value.reason
