@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import db_now
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden, InvalidInput, NotFound
 from core.identity.models import User
 from core.identity.principal import Principal
 from core.identity.roles import OrgType, Role
-from core.journal import record_event
+from core.journal import Actor, record_event
 from evaluation.experts.errors import BadExpertRow
 from evaluation.experts.models import ExpertProfile
 from evaluation.experts.rules import SPECIALTIES
@@ -192,6 +192,37 @@ async def suspend(
         "expert.suspended",
         {"expert": str(profile.id), "reason": reason, "until": until.isoformat() if until else None},
         actor=principal.actor,
+        subject_id=profile.id,
+    )
+    return profile
+
+
+async def sanction_expert(
+    session: AsyncSession, user_id: uuid.UUID, until: datetime, *, reason: str, actor: Actor, record_id: uuid.UUID
+) -> ExpertProfile:
+    """A regulator's suspension (accountability record): out of every draw until `until`; never shortens one."""
+    profile = await session.scalar(select(ExpertProfile).where(ExpertProfile.user_id == user_id).with_for_update())
+    if profile is None:
+        raise InvalidInput("target_user_id: this expert has no profile in the expert pool", field="target_user_id")
+    current = ExpertStatus(profile.status)
+    if current is ExpertStatus.SUSPENDED:
+        if profile.suspended_until is not None and until > profile.suspended_until:
+            profile.suspended_until = until
+    else:
+        profile.status = transition(current, ExpertStatus.SUSPENDED).value
+        profile.suspended_until = until
+    profile.suspension_reason = reason
+    await record_event(
+        session,
+        "expert.suspended",
+        {
+            "expert": str(profile.id),
+            "reason": reason,
+            "until": until.isoformat(),
+            "in_force_until": profile.suspended_until.isoformat() if profile.suspended_until else None,
+            "record": str(record_id),
+        },
+        actor=actor,
         subject_id=profile.id,
     )
     return profile

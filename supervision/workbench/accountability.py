@@ -8,11 +8,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import db_now
 from core.errors import InvalidInput, NotFound
 from core.identity.models import Organization, User
 from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.journal import record_event
+from evaluation.experts.services import sanction_expert
 from supervision.workbench.models import AccountabilityRecord
 from trading.parties.standing import debar_party
 
@@ -26,8 +28,11 @@ async def _check_target(
         user = await session.get(User, user_id) if user_id else None
         if user is None or user.organization_id != org_id or Role.EXPERT.value not in user.roles:
             raise InvalidInput("target_user_id: an expert of the target organization is required")
-    if kind in ("expert_suspension", "debarment") and (until is None or until.tzinfo is None):
-        raise InvalidInput("until: a suspension or debarment needs an end with a time zone", field="until")
+    if kind in ("expert_suspension", "debarment"):
+        if until is None or until.tzinfo is None:
+            raise InvalidInput("until: a suspension or debarment needs an end with a time zone", field="until")
+        if until <= await db_now(session):
+            raise InvalidInput("until: a suspension or debarment must end later than now", field="until")
 
 
 async def issue_record(
@@ -43,7 +48,8 @@ async def issue_record(
     reason: str,
     until: datetime | None,
 ) -> AccountabilityRecord:
-    """Store the record, journal it (the ledger then covers it), and apply a debarment through trading."""
+    """Store the record, journal it (the ledger then covers it), and apply it: a debarment through trading, an
+    expert's suspension through the expert pool (both never shorten a sanction in force)."""
     await _check_target(session, kind, target_org_id, target_user_id, until)
     record = AccountabilityRecord(
         id=uuid.uuid4(),
@@ -81,6 +87,8 @@ async def issue_record(
     record.event_sha256 = event.payload_sha256.hex()
     if kind == "debarment" and until is not None:
         await debar_party(session, target_org_id, until, reason=reason, actor=principal.actor, record_id=record.id)
+    if kind == "expert_suspension" and until is not None and target_user_id is not None:
+        await sanction_expert(session, target_user_id, until, reason=reason, actor=principal.actor, record_id=record.id)
     await session.flush()
     return record
 

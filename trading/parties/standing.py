@@ -11,10 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import db_now
 from core.errors import InvalidInput, NotFound, RuleViolation
 from core.identity.models import Organization
+from core.identity.roles import OrgType
 from core.journal import Actor, record_event
 from trading.tenders.models import Tender
 from trading.tenders.services.suspension import ensure_not_suspended
 
+UNDEBARRABLE = frozenset({OrgType.REGULATOR.value, OrgType.OPERATOR.value})
+"""Public bodies that supervise or run the platform: a debarment bars bidding, which they never do."""
 DEBARMENT_RULE = 51
 """The rule a debarment most often follows (collusion, 条例 Art 40); the refusal names the record's own rule too."""
 
@@ -61,13 +64,19 @@ async def debar_party(
     actor: Actor,
     record_id: uuid.UUID | None = None,
 ) -> Organization:
-    """Bar an organization from bidding until `until` (an aware instant); journaled."""
+    """Bar an organization from bidding until `until` (an aware instant); journaled. A later, shorter debarment
+    never shortens one already in force."""
     if until.tzinfo is None:
         raise InvalidInput("until: give a time zone (e.g. +08:00)", field="until")
     org = await session.scalar(select(Organization).where(Organization.id == organization_id).with_for_update())
     if org is None:
         raise NotFound(f"organization {organization_id} does not exist")
-    org.debarred_until = until
+    if org.org_type in UNDEBARRABLE:
+        raise InvalidInput(f"target_org_id: a {org.org_type} cannot be debarred from bidding", field="target_org_id")
+    if until <= await db_now(session):
+        raise InvalidInput("until: a debarment must end later than now (the platform's clock)", field="until")
+    if org.debarred_until is None or until > org.debarred_until:
+        org.debarred_until = until
     await session.flush()
     await record_event(
         session,
@@ -75,6 +84,7 @@ async def debar_party(
         {
             "organization": str(org.id),
             "until": until.isoformat(),
+            "in_force_until": org.debarred_until.isoformat() if org.debarred_until else None,
             "reason": reason,
             "record": str(record_id) if record_id else None,
         },
