@@ -55,7 +55,7 @@ class ExpertController(Controller):
     @post("/import", guards=[requires(Role.OPERATOR)], status_code=201, summary="Import experts from CSV")
     async def import_csv(self, request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal) -> ImportOut:
         """text/csv body; columns in evaluation.experts.services.CSV_COLUMNS."""
-        text = (await request.body()).decode("utf-8-sig")
+        text = services.decode_csv(await request.body())
         async with uow() as session:
             created, updated, profiles = await services.import_csv(session, principal, text)
             return ImportOut(created=created, updated=updated, experts=[p.id for p in profiles])

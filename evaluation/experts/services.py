@@ -44,6 +44,16 @@ def _require_operator(principal: Principal) -> None:
         raise Forbidden("only the platform operator manages the expert pool")
 
 
+def decode_csv(body: bytes) -> str:
+    """The import's text: UTF-8 (with or without the BOM Excel writes), else a refusal that says how to save it."""
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"the CSV is not UTF-8 (byte {exc.start} is not); save it as 'CSV UTF-8' (Excel) or convert it from GBK"
+        ) from None
+
+
 def _split(value: str, line: int, column: str, parts: int) -> list[list[str]]:
     items = [item.split("|") for item in value.split(";") if item.strip()]
     for item in items:

@@ -164,6 +164,30 @@ def refuse_floor_price(body: Any) -> None:
             refuse_floor_price(item)
 
 
+AMOUNT_LIMIT = Decimal(10) ** 16
+"""Amounts are stored as NUMERIC(18, 2): below 10^16 yuan, in fen."""
+FEN = Decimal("0.01")
+
+
+def check_amount(value: Decimal, field: str) -> None:
+    """An amount in yuan as the platform stores and publishes it: finite, at most 2 decimals, within NUMERIC(18, 2).
+
+    Checked before any comparison: NaN would fail every rule with an error, and 0.001 would be stored as 0.00."""
+    if not value.is_finite() or abs(value) >= AMOUNT_LIMIT or value != value.quantize(FEN):
+        raise InvalidInput(
+            f"{field}: {value} is not an amount in yuan with at most 2 decimals and below 10^16", field=field
+        )
+
+
+def check_amounts(terms: TenderTerms) -> None:
+    """Every amount of the terms passes check_amount."""
+    if terms.ceiling_price is not None:
+        check_amount(terms.ceiling_price, "ceiling_price")
+    for index, lot in enumerate(terms.lots):
+        check_amount(lot.estimated_value, f"lots[{index}].estimated_value")
+        check_amount(lot.bid_bond_amount, f"lots[{index}].bid_bond_amount")
+
+
 def check_ceiling(terms: TenderTerms) -> None:
     """Rule 10: the ceiling price is optional; when given it is a positive amount."""
     if terms.ceiling_price is not None and terms.ceiling_price <= 0:
@@ -243,6 +267,7 @@ def check_terms(terms: TenderTerms, rules: TenderRules) -> None:
     """Every rule that judges a tender's terms alone (not its dates)."""
     if not terms.lots:
         raise InvalidInput("lots: a tender has at least one lot", field="lots")
+    check_amounts(terms)
     check_scope(terms)
     check_ceiling(terms)
     check_bonds(terms, rules)

@@ -97,6 +97,44 @@ async def test_rules_refuse_unlawful_terms(
     assert assert_problem(response, 422, f"rule {rule}:")["rule"] == rule
 
 
+@pytest.mark.parametrize(
+    ("changes", "field", "shown"),
+    [
+        pytest.param({"ceiling_price": "NaN"}, "ceiling_price", "NaN", id="nan-ceiling"),
+        pytest.param({"ceiling_price": "0.001"}, "ceiling_price", "0.001", id="sub-fen-ceiling"),
+        *(
+            pytest.param(
+                {"lots": [{"title": "一标段", "estimated_value": value, "bid_bond_amount": "0"}]},
+                "lots[0].estimated_value",
+                shown,
+                id=f"estimate-{value}",
+            )
+            for value, shown in (("Infinity", "Infinity"), ("1e40", "1E+40"), ("sNaN", "sNaN"), ("0.001", "0.001"))
+        ),
+        pytest.param(
+            {"lots": [{"title": "一标段", "estimated_value": "1000000", "bid_bond_amount": "0.001"}]},
+            "lots[0].bid_bond_amount",
+            "0.001",
+            id="sub-fen-bond",
+        ),
+    ],
+)
+async def test_an_amount_that_is_not_yuan_and_fen_is_refused_naming_its_field(
+    client: httpx.AsyncClient,
+    seeded: None,
+    sessions: async_sessionmaker[AsyncSession],
+    changes: dict[str, Any],
+    field: str,
+    shown: str,
+) -> None:
+    orgs = await org_ids(client)
+    before = await _tender_count(sessions)
+    body = tender_body(orgs, (await now(sessions)) + timedelta(days=25), **changes)
+    response = await client.post("/api/tenders", json=body, headers=await auth(client, "agency"))
+    assert assert_problem(response, 422, f"{field}: {shown} is not an amount")["field"] == field
+    assert await _tender_count(sessions) == before
+
+
 async def test_a_tender_body_of_another_media_type_is_refused_and_a_json_variant_still_meets_rule_10(
     client: httpx.AsyncClient, seeded: None, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
