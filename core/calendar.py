@@ -78,7 +78,7 @@ class _Counter:
             if snap.policy is UnknownHolidayYearPolicy.REFUSE:
                 raise HolidayDataMissing(
                     f"the statutory calendar has no holiday data for {day.year}; "
-                    "an operator must load it (sunbid calendar load or PUT /api/calendar/years/{year})",
+                    f"an operator must load it (sunbid calendar load or PUT /api/calendar/years/{day.year})",
                     year=day.year,
                 )
             warning = weekends_only_warning(day.year)

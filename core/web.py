@@ -25,6 +25,7 @@ from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.identity.services import authenticate_many
 from core.oplog import annotate, describe
+from core.schemas import NOT_BLANK
 
 logger = logging.getLogger("sunbid.web")
 
@@ -114,11 +115,20 @@ def _missing_headers(request: Request[Any, Any, Any]) -> list[str]:
     return missing
 
 
+def _plain_message(message: Any) -> Any:
+    """msgspec's wording, except where it shows a pattern instead of saying what was wrong."""
+    if isinstance(message, str) and message.startswith(f"Expected `str` matching regex {NOT_BLANK!r}"):
+        return "must not be blank (only spaces or line breaks)"
+    return message
+
+
 def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     """Body and parameter validation: 422 naming each offending field."""
     errors = exc.extra if isinstance(exc.extra, list) else []
     messages = [
-        f"{e.get('key') or e.get('source') or 'body'}: {e.get('message')}" for e in errors if isinstance(e, dict)
+        f"{e.get('key') or e.get('source') or 'body'}: {_plain_message(e.get('message'))}"
+        for e in errors
+        if isinstance(e, dict)
     ]
     detail = "; ".join(messages) if messages else str(exc.detail)
     header_missing = not messages and str(exc.detail).startswith("Missing required header")

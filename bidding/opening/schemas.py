@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+from core.schemas import NOT_BLANK
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=NOT_BLANK)]
 
 
 class ReleaseIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 
-from core.schemas import Out, Strict
+from core.schemas import NOT_BLANK, Out, Strict
 
 
 class DrawIn(Strict):
@@ -22,7 +22,7 @@ class DrawIn(Strict):
 class LeaveIn(Strict):
     """Why a drawn expert cannot sit."""
 
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=NOT_BLANK)]
 
 
 class DrawOut(Out):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from core.schemas import Out, Strict
+from core.schemas import NOT_BLANK, Out, Strict
 from evaluation.scoring.rules import ChangeReason, RejectionGround
 
 Reason = Annotated[str, msgspec.Meta(max_length=4000)]
@@ -67,7 +67,7 @@ class ClarificationIn(Strict):
 
     lot: Annotated[int, msgspec.Meta(ge=1)]
     bidder: uuid.UUID
-    question: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    question: Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=NOT_BLANK)]
     hours: Annotated[int, msgspec.Meta(ge=1, le=240)] = 24
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
 import httpx
 
-DEFAULT_SERVER = "http://127.0.0.1:8000"
+DEFAULT_SERVER = f"http://127.0.0.1:{os.environ.get('SUNBID_PORT') or 8000}"
+"""The server `sunbid serve` starts on this machine (SUNBID_PORT, as `make run` uses it)."""
 
 
 class ApiClient:
@@ -45,7 +47,11 @@ class ApiClient:
 
 
 server_option = click.option(
-    "--server", envvar="SUNBID_SERVER", default=DEFAULT_SERVER, show_default=True, help="Sunbid server URL."
+    "--server",
+    envvar="SUNBID_SERVER",
+    default=DEFAULT_SERVER,
+    show_default=True,
+    help="Sunbid server URL (or SUNBID_SERVER).",
 )
 username_option = click.option("--username", "-u", envvar="SUNBID_USERNAME", required=True, help="Your user name.")
 password_option = click.option(

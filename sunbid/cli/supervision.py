@@ -262,12 +262,14 @@ def list_cards(api: ApiClient, as_json: bool, **filters: Any) -> None:
 @connected
 @card_filters
 @click.option("--format", "export_format", type=click.Choice(("csv", "json")), default="csv", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Default stdout.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="A file; stdout if - or none."
+)
 def export_cards(api: ApiClient, export_format: str, output: Path | None, **filters: Any) -> None:
     """The filtered cards as CSV (UTF-8) or JSON, as the workbench downloads them."""
     body = api.call("GET", "/api/supervision/cards/export", params=_params(format=export_format, **filters))
     text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
-    if output is None:
+    if output is None or str(output) == "-":
         sys.stdout.write(text)
         return
     output.write_text(text, encoding="utf-8")

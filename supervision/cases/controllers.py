@@ -84,14 +84,14 @@ def pause_out(pause: ClockPause) -> PauseOut:
     )
 
 
-def decision_out(case: Case) -> DecisionOut:
-    """The public view of a published decision."""
+def decision_out(case: Case, *, name_complainant: bool) -> DecisionOut:
+    """The public view of a published decision; the complainant is named only once bidding has closed."""
     if case.outcome is None or case.decision is None or case.decided_at is None or case.published_at is None:
         raise ValueError(f"case {case.id} has no published decision")
     return DecisionOut(
         id=case.id,
         tender_id=case.tender_id,
-        complainant_org_id=case.complainant_org_id,
+        complainant_org_id=case.complainant_org_id if name_complainant else None,
         regulator_org_id=case.respondent_org_id,
         matter=case.matter,
         title=case.title,
@@ -135,7 +135,8 @@ class CaseController(Controller):
     async def decisions(self, uow: UnitOfWork, tender: uuid.UUID | None = None) -> list[DecisionOut]:
         """Anyone may read a published decision."""
         async with uow.read() as session:
-            return [decision_out(c) for c in await access.published_decisions(session, tender)]
+            decisions = await access.published_decisions(session, tender)
+            return [decision_out(case, name_complainant=closed) for case, closed in decisions]
 
     @get("/{case_id:uuid}", guards=[signed_in], summary="One case")
     async def read(self, case_id: uuid.UUID, uow: UnitOfWork, principal: Principal) -> CaseOut:

@@ -8,11 +8,11 @@ from typing import Annotated
 
 import msgspec
 
-from core.schemas import Out, Strict
+from core.schemas import NOT_BLANK, Out, Strict
 from supervision.cases.states import CaseKind, Matter, Outcome
 
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
-Body = Annotated[str, msgspec.Meta(min_length=1, max_length=20000)]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=NOT_BLANK)]
+Body = Annotated[str, msgspec.Meta(min_length=1, max_length=20000, pattern=NOT_BLANK)]
 
 
 class CaseIn(Strict):
@@ -114,7 +114,8 @@ class DecisionOut(Out):
 
     id: uuid.UUID
     tender_id: uuid.UUID
-    complainant_org_id: uuid.UUID
+    complainant_org_id: uuid.UUID | None
+    """None while the tender's bid deadline is ahead: naming who complains would name a potential bidder."""
     regulator_org_id: uuid.UUID
     matter: str
     title: str

@@ -116,6 +116,6 @@ class ClockController(Controller):
         if export_format == "json":
             body, media = cards_json(cards), "application/json"
         else:
-            body, media = cards_csv(cards).encode("utf-8"), "text/csv; charset=utf-8"
+            body, media = cards_csv(cards).encode("utf-8"), "text/csv"  # Litestar adds charset=utf-8 to text types
         headers = {"content-disposition": f'attachment; filename="cards.{export_format}"'}
         return Response(body, media_type=media, headers=headers)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from core.schemas import Out, Strict
+from core.schemas import NOT_BLANK, Out, Strict
 
 
 class TenderRowOut(Out):
@@ -86,7 +86,7 @@ class AccountabilityIn(Strict):
 
     kind: Literal["warning", "expert_suspension", "debarment"]
     target_org_id: uuid.UUID
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=20000)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=20000, pattern=NOT_BLANK)]
     target_user_id: uuid.UUID | None = None
     tender_id: uuid.UUID | None = None
     case_id: uuid.UUID | None = None

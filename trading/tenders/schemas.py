@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 import msgspec
 
-from core.schemas import Out, Strict
+from core.schemas import NOT_BLANK, Out, Strict
 from trading.tenders.rules import BondForm, Category, LegalBasis, Method
 
-Text300 = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
-LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=20000)]
+Text300 = Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=NOT_BLANK)]
+LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=20000, pattern=NOT_BLANK)]
 Money = Decimal  # signs and caps are judged by trading.tenders.rules
 
 
@@ -61,19 +61,19 @@ class AmendmentIn(Strict):
 class CancelIn(Strict):
     """Why the tender is cancelled (published in the cancellation notice)."""
 
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=NOT_BLANK)]
 
 
 class QuestionIn(Strict):
     """A bidder's question about the tender documents."""
 
-    question: Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
+    question: Annotated[str, msgspec.Meta(min_length=1, max_length=5000, pattern=NOT_BLANK)]
 
 
 class AnswerIn(Strict):
     """The agency's answer, published to every bidder."""
 
-    answer: Annotated[str, msgspec.Meta(min_length=1, max_length=20000)]
+    answer: Annotated[str, msgspec.Meta(min_length=1, max_length=20000, pattern=NOT_BLANK)]
 
 
 class LotOut(Out):

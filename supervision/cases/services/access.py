@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Forbidden, NotFound
@@ -80,13 +80,15 @@ async def list_cases(
     return list((await session.scalars(query)).all())
 
 
-async def published_decisions(session: AsyncSession, tender_id: uuid.UUID | None) -> list[Case]:
-    """Complaint decisions the regulators have published, newest first (public)."""
+async def published_decisions(session: AsyncSession, tender_id: uuid.UUID | None) -> list[tuple[Case, bool]]:
+    """Complaint decisions the regulators have published, newest first (public), each with whether its tender's
+    bid deadline has passed: until then the complainant, a potential bidder, is not named to the public."""
     query = (
-        select(Case)
+        select(Case, Tender.bid_deadline <= func.sunbid_now())
+        .join(Tender, Tender.id == Case.tender_id)
         .where(Case.kind == CaseKind.COMPLAINT.value, Case.published_at.is_not(None))
         .order_by(Case.published_at.desc(), Case.id)
     )
     if tender_id is not None:
         query = query.where(Case.tender_id == tender_id)
-    return list((await session.scalars(query)).all())
+    return [(case, bool(closed)) for case, closed in (await session.execute(query)).all()]

@@ -135,6 +135,17 @@ async def test_an_amount_that_is_not_yuan_and_fen_is_refused_naming_its_field(
     assert await _tender_count(sessions) == before
 
 
+async def test_blank_text_is_refused_naming_its_field(
+    client: httpx.AsyncClient, seeded: None, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    orgs = await org_ids(client)
+    before = await _tender_count(sessions)
+    body = tender_body(orgs, (await now(sessions)) + timedelta(days=25), title=" \u3000\n ")
+    response = await client.post("/api/tenders", json=body, headers=await auth(client, "agency"))
+    assert_problem(response, 422, "title: must not be blank")
+    assert await _tender_count(sessions) == before
+
+
 async def test_a_tender_body_of_another_media_type_is_refused_and_a_json_variant_still_meets_rule_10(
     client: httpx.AsyncClient, seeded: None, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

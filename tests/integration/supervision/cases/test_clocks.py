@@ -51,7 +51,7 @@ async def test_an_unanswered_objection_turns_yellow_then_red(
 
     headers = await auth(client, "regulator")
     exported = await client.get("/api/supervision/cards/export", params={"tender": tender}, headers=headers)
-    assert exported.headers["content-type"].startswith("text/csv")
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert [(r["colour"], r["rule"]) for r in rows] == [("red", "7"), ("yellow", "7")]
     as_json = await client.get("/api/supervision/cards/export", params={"format": "json"}, headers=headers)

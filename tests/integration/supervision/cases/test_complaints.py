@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ from tests.integration.supervision.cases.case_helpers import (
     tender_status,
     tick,
 )
+from tests.integration.trading.tender_helpers import clock_at
 from tests.support.api import assert_problem, auth
 
 
@@ -60,6 +61,11 @@ async def test_a_complaint_suspends_the_tender_and_is_decided_on_time(
     public = (await client.get("/api/cases/decisions", params={"tender": tender})).json()
     assert [d["id"] for d in public] == [case["id"]]
     assert public[0]["outcome"] == "dismissed"
+    assert public[0]["complainant_org_id"] is None  # bidding is still open: who complains is a potential bidder
+    deadline = datetime.fromisoformat((await client.get(f"/api/tenders/{tender}")).json()["bid_deadline"])
+    await clock_at(sessions, shift_clock, deadline + timedelta(minutes=1))
+    named = (await client.get("/api/cases/decisions", params={"tender": tender})).json()
+    assert named[0]["complainant_org_id"] == case["complainant_org_id"]
     clocks = (
         await client.get("/api/supervision/clocks", params={"tender": tender}, headers=await auth(client, "regulator"))
     ).json()

@@ -91,6 +91,8 @@ async def test_the_regulators_workbench_from_the_terminal(
         every = await _json(url, "regulator", "cards", "list", "--tender", tender)
         assert [r["id"] for r in rows] == [c["id"] for c in every]
         assert {c["id"] for c in papers} <= {r["id"] for r in rows}
+        piped = await _cli(url, "regulator", "cards", "export", "--tender", tender, "-o", "-")
+        assert list(csv.DictReader(io.StringIO(piped.stdout))) == rows
         assert await _json(url, "bidder1", "cards", "list") == []  # a bidder is responsible for no clock
 
         sent = await _json(url, "regulator", "cases", "papers-sent", complaint["id"])
