@@ -41,6 +41,15 @@ def expert_out(p: ExpertProfile) -> ExpertOut:
 
 
 DEPENDENCIES = {"principal": Provide(principal_dependency, sync_to_thread=False)}
+IMPORT_DESCRIPTION = (
+    "Body: a CSV file (`Content-Type: text/csv`, UTF-8, Excel's BOM allowed) whose header names "
+    + ", ".join(f"`{c}`" for c in services.CSV_COLUMNS)
+    + ". `specialties` is `code;code`; `title_level` one of junior, intermediate, senior, full_senior; "
+    "`practice_since` a date; "
+    + services.CSV_COLUMNS_NOTE
+    + " A row whose `pool_number` exists updates that expert; each new expert waits for the operator's "
+    "qualification check (`POST /api/experts/{id}/qualification`) before any draw."
+)
 SIGNED_IN = [signed_in]
 
 
@@ -52,7 +61,13 @@ class ExpertController(Controller):
     guards = SIGNED_IN
     dependencies = DEPENDENCIES
 
-    @post("/import", guards=[requires(Role.OPERATOR)], status_code=201, summary="Import experts from CSV")
+    @post(
+        "/import",
+        guards=[requires(Role.OPERATOR)],
+        status_code=201,
+        summary="Import experts from CSV",
+        description=IMPORT_DESCRIPTION,
+    )
     async def import_csv(self, request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal) -> ImportOut:
         """text/csv body; columns in evaluation.experts.services.CSV_COLUMNS."""
         text = services.decode_csv(await request.body())

@@ -36,7 +36,10 @@ CSV_COLUMNS = (
     "declared_relations",
     "region",
 )
-"""past_employers: `code|name|start|end;...` (end may be empty); declared_relations: `code|relation;...`."""
+CSV_COLUMNS_NOTE = (
+    "past_employers: `code|name|start|end;...` (end may be empty); declared_relations: `code|relation;...`."
+)
+"""How the two compound columns are written."""
 
 
 def _require_operator(principal: Principal) -> None:
