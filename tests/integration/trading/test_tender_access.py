@@ -112,6 +112,9 @@ async def test_questions_are_answered_to_all_without_naming_the_asker(
     assert asked.status_code == 201, asked.text
     question_id = asked.json()["id"]
     assert (await client.get(url)).json() == []
+    assert (await client.get(url, headers=await auth(client, "bidder2"))).json() == []
+    (own,) = (await client.get(url, headers=bidder)).json()  # the asker follows its own question
+    assert (own["id"], own["question"], own["answer"]) == (question_id, "工期能否延长？", None)
     agency_view = (await client.get(url, headers=agency)).json()
     assert agency_view[0]["asker_organization_id"] == await org_of(client, "bidder1")
     refused = await client.post(f"{url}/{question_id}/answer", json={"answer": "否"}, headers=bidder)

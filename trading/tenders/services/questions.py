@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import db_now
@@ -70,11 +70,15 @@ async def answer(
 async def list_questions(
     session: AsyncSession, principal: Principal | None, tender_id: uuid.UUID
 ) -> tuple[list[TenderQuestion], bool]:
-    """Answered questions for everyone; every question for the agency; and whether the caller may see askers."""
+    """Answered questions for everyone, a bidder's own unanswered ones to it; every question for the agency; and
+    whether the caller may see askers."""
     tender = await readable_tender(session, principal, tender_id)
     manager = is_manager(principal, tender)
     query = select(TenderQuestion).where(TenderQuestion.tender_id == tender.id)
     if not manager:
-        query = query.where(TenderQuestion.answer.is_not(None))
+        visible: ColumnElement[bool] = TenderQuestion.answer.is_not(None)
+        if principal is not None:
+            visible = or_(visible, TenderQuestion.asker_organization_id == principal.organization_id)
+        query = query.where(visible)
     rows = await session.scalars(query.order_by(TenderQuestion.asked_at, TenderQuestion.id))
     return list(rows.all()), manager
