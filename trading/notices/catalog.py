@@ -50,4 +50,12 @@ CATALOG: dict[str, dict[str, str]] = {
     "bond.draft": {"zh-CN": "汇票", "en": "Draft"},
     "bond.promissory_note": {"zh-CN": "本票", "en": "Promissory note"},
     "bond.cash": {"zh-CN": "现金", "en": "Cash"},
+    "field.kind": {"zh-CN": "类型", "en": "Type"},
+    "field.title": {"zh-CN": "标题", "en": "Title"},
+    "field.timezone": {"zh-CN": "北京时间", "en": "Beijing time, UTC+8"},
+    "field.documents_sign_in": {
+        "zh-CN": "下载招标文件需登录（下载记录依法保密至投标截止）。",
+        "en": "Sign in to download the tender documents (who downloads stays confidential until the bid deadline).",
+    },
+    "notices.missing": {"zh-CN": "没有这份公告。", "en": "There is no such notice."},
 }

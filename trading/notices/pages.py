@@ -11,6 +11,7 @@ from litestar import Request, get
 from litestar.response import Template
 
 from core.calendar import SHANGHAI
+from core.errors import NotFound
 from core.i18n import Translator, pick_language
 from core.web import UnitOfWork
 from trading.notices import services
@@ -43,7 +44,10 @@ async def notice_list(request: Request[Any, Any, Any], uow: UnitOfWork) -> Templ
 
 @get("/notices/{notice_id:uuid}", include_in_schema=False)
 async def notice_page(request: Request[Any, Any, Any], uow: UnitOfWork, notice_id: uuid.UUID) -> Template:
-    """One notice, rendered from its frozen snapshot."""
-    async with uow.read() as session:
-        notice = await services.get_notice(session, notice_id)
+    """One notice, rendered from its frozen snapshot; a browser that asks for an unknown one gets a page too."""
+    try:
+        async with uow.read() as session:
+            notice = await services.get_notice(session, notice_id)
+    except NotFound:
+        return Template("notices/missing.html", context=_context(request), status_code=404)
     return Template("notices/notice.html", context=_context(request, notice=notice))

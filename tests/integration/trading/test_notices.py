@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import uuid
 from typing import Any
 
 import httpx
@@ -45,9 +46,17 @@ async def test_acceptance_demo_notice_linked_from_home_renders_chinese_and_valid
         "第二标段",
     ):
         assert text in page.text, text
+    assert "北京时间" in page.text
     english = await client.get(link.group(1) + "?lang=en")
     assert "Bid deadline" in english.text
     assert "Tender notice" in english.text
+    assert "Sunshine County Urban Construction Investment Co." in english.text
+    assert "阳光县城市建设投资有限公司" not in english.text
+    assert "Beijing time, UTC+8" in english.text
+    missing = await client.get(f"/notices/{uuid.uuid4()}?lang=en")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "There is no such notice." in missing.text
     notice_id = link.group(1).rsplit("/", 1)[1]
     package = (await client.get(f"/api/notices/{notice_id}/ocds")).json()
     report = validate_package(package)
