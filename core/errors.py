@@ -66,7 +66,7 @@ class Forbidden(DomainError):
 
 
 class RuleViolation(DomainError):
-    """A statutory rule refuses the action; `rule` is its row in statutory-rules.md."""
+    """A statutory rule refuses the action; `rule` is its row in docs/statutory-rules.md."""
 
     status = 422
     code = "rule-violation"
@@ -99,3 +99,9 @@ class Locked(DomainError):
     status = 423
     code = "locked"
     title = "Locked"
+
+
+def a(word: str) -> str:
+    """The word with its indefinite article, for refusals that name a state or a kind ('an active expert')."""
+    spoken = word.replace("_", " ")
+    return f"{'an' if spoken[:1].lower() in 'aeiou' else 'a'} {spoken}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from core.errors import Conflict
+from core.errors import Conflict, a
 
 
 class BidStatus(StrEnum):
@@ -25,7 +25,7 @@ TRANSITIONS: dict[BidStatus, frozenset[BidStatus]] = {
 def transition(current: BidStatus, target: BidStatus) -> BidStatus:
     """The new status, or Conflict naming both ends."""
     if target not in TRANSITIONS[current]:
-        raise Conflict(f"a {current.value} bid cannot become {target.value}")
+        raise Conflict(f"{a(current.value)} bid cannot become {target.value}")
     return target
 
 

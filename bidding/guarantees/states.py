@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bidding.guarantees.errors import GuaranteeClosed
+from core.errors import a
 
 
 class GuaranteeStatus(StrEnum):
@@ -29,5 +30,5 @@ TRANSITIONS: dict[GuaranteeStatus, frozenset[GuaranteeStatus]] = {
 def transition(current: GuaranteeStatus, target: GuaranteeStatus) -> GuaranteeStatus:
     """The new status, or GuaranteeClosed when the guarantee is already settled."""
     if target not in TRANSITIONS[current]:
-        raise GuaranteeClosed(f"a {current.value} guarantee cannot become {target.value}")
+        raise GuaranteeClosed(f"{a(current.value)} guarantee cannot become {target.value}")
     return target

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from core.errors import Conflict
+from core.errors import Conflict, a
 
 
 class OpeningStatus(StrEnum):
@@ -70,7 +70,7 @@ def transition(current: OpeningStatus, target: OpeningStatus) -> OpeningStatus:
 def bid_transition(current: OpenedStatus, target: OpenedStatus) -> OpenedStatus:
     """The bid's new fate, or Conflict naming both ends."""
     if target not in BID_TRANSITIONS[current]:
-        raise Conflict(f"a {current.value} bid cannot become {target.value} at the opening")
+        raise Conflict(f"{a(current.value)} bid cannot become {target.value} at the opening")
     return target
 
 

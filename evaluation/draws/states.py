@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from core.errors import Conflict
+from core.errors import Conflict, a
 
 
 class DrawStatus(StrEnum):
@@ -38,5 +38,5 @@ TRANSITIONS: dict[SeatStatus, frozenset[SeatStatus]] = {
 def transition(current: SeatStatus, target: SeatStatus) -> SeatStatus:
     """The new seat status, or Conflict naming both ends."""
     if target not in TRANSITIONS[current]:
-        raise Conflict(f"a {current.value} committee member cannot become {target.value}")
+        raise Conflict(f"{a(current.value)} committee member cannot become {target.value}")
     return target

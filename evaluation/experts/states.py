@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from core.errors import Conflict
+from core.errors import Conflict, a
 
 
 class ExpertStatus(StrEnum):
@@ -36,5 +36,5 @@ TRANSITIONS: dict[ExpertStatus, frozenset[ExpertStatus]] = {
 def transition(current: ExpertStatus, target: ExpertStatus) -> ExpertStatus:
     """The new status, or Conflict naming both ends."""
     if target not in TRANSITIONS[current]:
-        raise Conflict(f"a {current.value} expert cannot become {target.value}")
+        raise Conflict(f"{a(current.value)} expert cannot become {target.value}")
     return target

@@ -226,7 +226,7 @@ def card_filters(command: Callable[..., None]) -> Callable[..., None]:
             click.option("--tender", default=None),
             click.option("--organization", default=None, help="Responsible organization id."),
             click.option("--colour", type=click.Choice(("yellow", "red")), default=None),
-            click.option("--rule", type=int, default=None, help="Rule row in statutory-rules.md."),
+            click.option("--rule", type=int, default=None, help="Rule row in docs/statutory-rules.md."),
             click.option("--since", default=None, help="First day raised (YYYY-MM-DD, Asia/Shanghai)."),
             click.option("--until", default=None, help="Last day raised (YYYY-MM-DD, Asia/Shanghai)."),
         )

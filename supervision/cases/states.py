@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from core.errors import a
 from supervision.cases.errors import IllegalCaseTransition
 
 
@@ -62,5 +63,5 @@ def transition(kind: CaseKind, current: CaseStatus, target: CaseStatus) -> CaseS
     """The new status, or IllegalCaseTransition naming both ends."""
     allowed = _TRANSITIONS[kind is CaseKind.COMPLAINT].get(current, frozenset())
     if target not in allowed:
-        raise IllegalCaseTransition(f"a {current.value} {kind.value} cannot become {target.value}")
+        raise IllegalCaseTransition(f"{a(current.value)} {kind.value} cannot become {target.value}")
     return target

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.calendar import HolidaySnapshot, count_working_days, local_day
-from core.errors import Conflict
+from core.errors import Conflict, a
 from supervision.clocks.models import ClockCard, ClockPause, StatutoryClock
 from supervision.clocks.periods import Period, Unit, last_day, period_end_from_day, yellow_at
 
@@ -43,7 +43,7 @@ async def pause_clock(
 ) -> ClockPause:
     """Stop a running or yellow clock; an overdue (red) one cannot be paused after the fact."""
     if clock.state not in PAUSABLE_STATES:
-        raise Conflict(f"a {clock.state} clock cannot be paused")
+        raise Conflict(f"{a(clock.state)} clock cannot be paused")
     pause = ClockPause(
         id=uuid.uuid4(),
         clock_id=clock.id,

@@ -19,7 +19,6 @@ from supervision.clocks.periods import day_bounds
 from supervision.signals.models import RiskSignal
 from supervision.workbench.visibility import tender_filter, unsealed
 from trading.tenders.models import ContractHold, Tender
-from trading.tenders.states import TenderStatus
 
 SEALED_EVENT_PREFIXES = ("bid.", "guarantee.")
 """Event families that name bidders: before the deadline the trail shows none of them, not even a count."""
@@ -52,7 +51,7 @@ async def tender_summaries(session: AsyncSession) -> list[TenderSummary]:
             _count(RiskSignal, RiskSignal.tender_id == Tender.id),
             _count(ContractHold, ContractHold.tender_id == Tender.id, ContractHold.lifted_at.is_(None)),
         )
-        .where(Tender.status != TenderStatus.DRAFT)
+        .where(Tender.published_at.is_not(None))
         .order_by(Tender.created_at.desc(), Tender.id)
     )
     return [TenderSummary(tender, cases, cards, signals, holds) for tender, cases, cards, signals, holds in rows.all()]
@@ -61,7 +60,7 @@ async def tender_summaries(session: AsyncSession) -> list[TenderSummary]:
 async def audit_trail(session: AsyncSession, tender_id: uuid.UUID) -> tuple[Tender, bool, list[JournalEvent]]:
     """The tender's journal events in order; before its deadline no bid, guarantee or blinded event appears."""
     tender = await session.get(Tender, tender_id)
-    if tender is None or tender.status == TenderStatus.DRAFT:
+    if tender is None or tender.published_at is None:
         raise NotFound(f"tender {tender_id} does not exist")
     case_ids = select(Case.id).where(Case.tender_id == tender_id)
     query = (

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import db_now
-from core.errors import InvalidInput, NotFound, RuleViolation
+from core.errors import InvalidInput, NotFound, RuleViolation, a
 from core.identity.models import Organization
 from core.identity.roles import OrgType
 from core.journal import Actor, record_event
@@ -72,7 +72,7 @@ async def debar_party(
     if org is None:
         raise NotFound(f"organization {organization_id} does not exist")
     if org.org_type in UNDEBARRABLE:
-        raise InvalidInput(f"target_org_id: a {org.org_type} cannot be debarred from bidding", field="target_org_id")
+        raise InvalidInput(f"target_org_id: {a(org.org_type)} cannot be debarred from bidding", field="target_org_id")
     if until <= await db_now(session):
         raise InvalidInput("until: a debarment must end later than now (the platform's clock)", field="until")
     if org.debarred_until is None or until > org.debarred_until:

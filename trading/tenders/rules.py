@@ -102,9 +102,10 @@ def check_bid_period(issued_at: datetime, deadline: datetime, rules: TenderRules
     """Rule 1: from issuing the documents to the bid deadline, at least 20 日 (first day not counted)."""
     days = calendar_days_between(issued_at, deadline)
     if days < rules.min_bid_period_days:
+        when = f"{days} days after" if days >= 0 else f"{-days} days before"
         raise RuleViolation(
             1,
-            f"the bid deadline is {days} days after the documents are issued ({local_day(issued_at).isoformat()}); "
+            f"the bid deadline is {when} the documents are issued ({local_day(issued_at).isoformat()}); "
             f"at least {rules.min_bid_period_days} days are required (招标投标法 Art 24; 政府采购法 Art 35)",
             days=days,
             required_days=rules.min_bid_period_days,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from core.errors import a
 from trading.tenders.errors import IllegalTransition
 
 
@@ -54,12 +55,12 @@ def can_transition(current: TenderStatus, target: TenderStatus) -> bool:
 def transition(current: TenderStatus, target: TenderStatus) -> TenderStatus:
     """The new status, or IllegalTransition naming both ends."""
     if not can_transition(current, target):
-        raise IllegalTransition(f"a {current.value} tender cannot become {target.value}")
+        raise IllegalTransition(f"{a(current.value)} tender cannot become {target.value}")
     return target
 
 
 def resume(current: TenderStatus, before_suspension: TenderStatus | None) -> TenderStatus:
     """Lift a suspension: back to exactly the status the tender was suspended from."""
     if current is not S.SUSPENDED or before_suspension is None or before_suspension not in SUSPENDABLE:
-        raise IllegalTransition(f"a {current.value} tender has no suspension to lift")
+        raise IllegalTransition(f"{a(current.value)} tender has no suspension to lift")
     return before_suspension

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import db_now
-from core.errors import Conflict, Forbidden
+from core.errors import Conflict, Forbidden, a
 from core.holidays import load_snapshot
 from core.identity.principal import Principal
 from core.journal import record_event
@@ -145,7 +145,7 @@ async def order_suspension(
     case, tender = await locked_case(session, principal, case_id)
     ensure_handling_regulator(principal, case)
     if case.status not in (CaseStatus.FILED, CaseStatus.ACCEPTED):
-        raise Conflict(f"a {case.status} complaint cannot suspend the tender")
+        raise Conflict(f"{a(case.status)} complaint cannot suspend the tender")
     if case.holds_suspension:
         raise Conflict("this complaint already holds the tender suspended")
     rule = _rule_of(case, tender.legal_basis)
@@ -173,7 +173,7 @@ async def order_contract_hold(session: AsyncSession, principal: Principal, case_
     case, tender = await locked_case(session, principal, case_id)
     ensure_handling_regulator(principal, case)
     if case.status not in (CaseStatus.FILED, CaseStatus.ACCEPTED):
-        raise Conflict(f"a {case.status} complaint cannot hold contract signing")
+        raise Conflict(f"{a(case.status)} complaint cannot hold contract signing")
     if case.holds_contract_lock:
         raise Conflict("this complaint already holds contract signing")
     rule = _rule_of(case, tender.legal_basis)

@@ -72,6 +72,11 @@ def test_rule_01_bid_period_at_least_20_days(deadline: datetime, ok: bool) -> No
         assert caught.value.rule == 1
 
 
+def test_rule_01_a_deadline_before_the_issue_says_so() -> None:
+    with pytest.raises(RuleViolation, match="the bid deadline is 3 days before the documents are issued"):
+        check_bid_period(ISSUE, ISSUE - timedelta(days=3), RULES)
+
+
 DEADLINE = datetime(2026, 12, 1, 9, 30, tzinfo=SHANGHAI)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.calendar import local_day
 from core.db import db_now
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, a
 from core.holidays import load_snapshot
 from core.identity.models import Organization
 from core.identity.principal import Principal
@@ -79,7 +79,7 @@ async def _check_parties(session: AsyncSession, data: TenderIn) -> None:
         raise InvalidInput("custodian_org_ids: every custodian must be a registered organization")
     for org in orgs:
         if OrgType(org.org_type) not in CUSTODIAN_TYPES:
-            raise InvalidInput(f"custodian_org_ids: a {org.org_type} cannot be an escrow custodian")
+            raise InvalidInput(f"custodian_org_ids: {a(org.org_type)} cannot be an escrow custodian")
     operators = sum(1 for o in orgs if o.org_type == OrgType.OPERATOR)
     if operators >= data.escrow_quorum:
         raise InvalidInput("custodian_org_ids: the platform operator alone must never be able to open bids")

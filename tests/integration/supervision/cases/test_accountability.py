@@ -87,9 +87,9 @@ async def test_a_shorter_later_debarment_keeps_the_longer_one_and_public_bodies_
     records = len(await _records(client))
     past = await _issue(client, kind="debarment", target_org_id=bidder, reason="x", until=until - timedelta(days=400))
     assert_problem(past, 422, "until", "later than now")
-    for org_type in ("regulator", "operator"):
+    for org_type, named in (("regulator", "a regulator"), ("operator", "an operator")):
         refused = await _issue(
             client, kind="debarment", target_org_id=await _org(client, org_type), reason="x", until=until
         )
-        assert_problem(refused, 422, f"a {org_type} cannot be debarred")
+        assert_problem(refused, 422, f"{named} cannot be debarred")
     assert len(await _records(client)) == records

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sunbid.seed import DEMO_PARTIES
+from tests.integration.trading.tender_helpers import create_draft, now, org_ids, tender_body
 from tests.support.api import auth
 
 USERS = [p.username for p in DEMO_PARTIES]
@@ -117,3 +120,19 @@ async def test_extreme_filters_are_answered_not_crashed(client: httpx.AsyncClien
         assert ok.status_code == 200, (path, ok.text)
         huge = await client.get(path, params={"rule": str(2**40)}, headers=headers)
         assert huge.status_code == 422, (path, huge.text)
+
+
+async def test_the_workbench_lists_published_tenders_only(
+    client: httpx.AsyncClient, seeded: None, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    draft = await create_draft(client, tender_body(await org_ids(client), (await now(sessions)) + timedelta(days=25)))
+    cancelled = await client.post(
+        f"/api/tenders/{draft}/cancel", json={"reason": "草稿作废"}, headers=await auth(client, "agency")
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    regulator = await auth(client, "regulator")
+    listed = {t["id"] for t in (await client.get("/api/supervision/tenders", headers=regulator)).json()}
+    assert draft not in listed
+    assert listed  # the seeded demo tender is published
+    trail = await client.get(f"/api/supervision/tenders/{draft}/trail", headers=regulator)
+    assert trail.status_code == 404
