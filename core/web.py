@@ -118,17 +118,16 @@ def _missing_headers(request: Request[Any, Any, Any]) -> list[str]:
 def _plain_message(message: Any) -> Any:
     """msgspec's wording, except where it shows a pattern instead of saying what was wrong."""
     if isinstance(message, str) and message.startswith(f"Expected `str` matching regex {NOT_BLANK!r}"):
-        return "must not be blank (only spaces or line breaks)"
+        return "must not be blank (only spaces, line breaks or invisible characters)"
     return message
 
 
 def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     """Body and parameter validation: 422 naming each offending field."""
     errors = exc.extra if isinstance(exc.extra, list) else []
+    errors = [{**e, "message": _plain_message(e.get("message"))} if isinstance(e, dict) else e for e in errors]
     messages = [
-        f"{e.get('key') or e.get('source') or 'body'}: {_plain_message(e.get('message'))}"
-        for e in errors
-        if isinstance(e, dict)
+        f"{e.get('key') or e.get('source') or 'body'}: {e.get('message')}" for e in errors if isinstance(e, dict)
     ]
     detail = "; ".join(messages) if messages else str(exc.detail)
     header_missing = not messages and str(exc.detail).startswith("Missing required header")

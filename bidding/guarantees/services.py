@@ -99,7 +99,7 @@ async def trust_anchors(session: AsyncSession, platform_ca: x509.Certificate) ->
 
 async def _tender_and_lot(session: AsyncSession, tender_id: uuid.UUID, lot_id: uuid.UUID) -> tuple[Tender, TenderLot]:
     tender = await session.get(Tender, tender_id)
-    if tender is None or tender.status == TenderStatus.DRAFT:
+    if tender is None or tender.published_at is None:
         raise NotFound(f"tender {tender_id} does not exist")
     lot = next((lot for lot in tender.lots if lot.id == lot_id), None)
     if lot is None:
@@ -285,7 +285,7 @@ async def list_mine(session: AsyncSession, principal: Principal) -> list[Guarant
 async def list_for_tender(session: AsyncSession, principal: Principal, tender_id: uuid.UUID) -> list[Guarantee]:
     """A tender's guarantees for its agency, tenderee and regulators; sealed, with no count, until the deadline."""
     tender = await session.get(Tender, tender_id)
-    if tender is None or tender.status == TenderStatus.DRAFT:
+    if tender is None or tender.published_at is None:
         raise NotFound(f"tender {tender_id} does not exist")
     managers = (tender.agency_id, tender.tenderee_id)
     if not (

@@ -11,6 +11,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import db_now
 from core.errors import NotFound
 from core.identity.principal import Principal
 from core.journal import SYSTEM, record_event
@@ -19,7 +20,7 @@ from evaluation.draws.opening_bar import opening_attendees
 from evaluation.draws.services import commit_round
 from evaluation.draws.states import SeatStatus, transition
 from evaluation.experts.models import ExpertProfile
-from evaluation.experts.states import ExpertStatus
+from evaluation.experts.rules import draw_bar
 from trading.tenders.models import Tender
 from trading.tenders.services.suspension import ensure_not_suspended
 
@@ -99,7 +100,8 @@ async def _replace(session: AsyncSession, tender: Tender, member: PanelMember) -
             if pick["specialty"] != member.specialty or expert_id in used or expert_id in left:
                 continue
             profile = await session.get(ExpertProfile, expert_id)
-            if profile is None or profile.status != ExpertStatus.ACTIVE:
+            now = await db_now(session)
+            if profile is None or draw_bar(profile.status, profile.suspended_until, profile.sanctioned_until, now):
                 continue
             if profile.user_id is not None and await opening_attendees(session, tender, [profile.user_id]):
                 continue  # a reserve who entered the opening hall after the draw (rule 38)

@@ -29,8 +29,7 @@ from evaluation.draws.opening_bar import ATTENDED_OPENING, lock_bar, opening_att
 from evaluation.draws.selection import ALGORITHM, Candidate, draw, eligible_digest, outcome_json
 from evaluation.draws.states import ACTIVE, DrawStatus, SeatStatus
 from evaluation.experts.models import ExpertProfile
-from evaluation.experts.rules import SPECIALTIES, ConflictInput, conflicts, qualifies_for_works
-from evaluation.experts.states import ExpertStatus
+from evaluation.experts.rules import SPECIALTIES, ConflictInput, conflicts, draw_bar, qualifies_for_works
 from evaluation.scoring.rules import committee_composition
 from trading.tenders.models import Tender
 from trading.tenders.services.access import managed_tender
@@ -90,9 +89,8 @@ async def eligible_experts(session: AsyncSession, tender: Tender) -> tuple[list[
     eligible, excluded = [], []
     for p in profiles:
         reasons = []
-        lapsed = p.status == ExpertStatus.SUSPENDED and p.suspended_until is not None and p.suspended_until <= now
-        if p.status != ExpertStatus.ACTIVE and not lapsed:
-            reasons.append(p.status)
+        if (bar := draw_bar(p.status, p.suspended_until, p.sanctioned_until, now)) is not None:
+            reasons.append(bar)
         if agency_code is not None and p.employer_credit_code == agency_code:
             reasons.append("rule 38: staff of the tender's agency")
         if p.user_id is None:

@@ -37,6 +37,8 @@ def expert_out(p: ExpertProfile) -> ExpertOut:
         qualification=p.qualification,
         suspended_until=p.suspended_until,
         suspension_reason=p.suspension_reason,
+        sanctioned_until=p.sanctioned_until,
+        sanction_reason=p.sanction_reason,
     )
 
 

@@ -42,3 +42,7 @@ class ExpertProfile(IdMixin, TimestampMixin, Base):
     qualification: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     suspended_until: Mapped[datetime | None] = mapped_column()
     suspension_reason: Mapped[str | None] = mapped_column(Text)
+    sanctioned_until: Mapped[datetime | None] = mapped_column()
+    """A regulator's suspension (an accountability record): out of every draw until then, whatever the operator's
+    status says; only a regulator sets it, so the operator cannot lift it."""
+    sanction_reason: Mapped[str | None] = mapped_column(Text)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from evaluation.experts.states import TitleLevel
+from evaluation.experts.states import ExpertStatus, TitleLevel
 
 SPECIALTIES: dict[str, str] = {
     "A01": "道路工程",
@@ -62,3 +62,16 @@ def conflicts(expert: ConflictInput, parties: Mapping[str, str], today: date) ->
         if code in parties:
             found.append(f"declared relation ({relation.get('relation', 'related')}) to the {parties[code]}")
     return found
+
+
+def draw_bar(
+    status: str, suspended_until: datetime | None, sanctioned_until: datetime | None, now: datetime
+) -> str | None:
+    """Why the expert's standing keeps it out of a draw at `now`, or None: a regulator's sanction in force, or a
+    status other than active (an operator's suspension that has lapsed counts as active)."""
+    if sanctioned_until is not None and sanctioned_until > now:
+        return f"suspended by a regulator until {sanctioned_until.isoformat()}"
+    lapsed = status == ExpertStatus.SUSPENDED and suspended_until is not None and suspended_until <= now
+    if status != ExpertStatus.ACTIVE and not lapsed:
+        return status
+    return None

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from core.schemas import Out, Strict
+from core.schemas import NOT_BLANK, Out, Strict
 
 
 class QualificationDocument(Strict):
@@ -29,7 +29,7 @@ class QualificationIn(Strict):
 class SuspensionIn(Strict):
     """Why and until when an expert is out of the pool."""
 
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=NOT_BLANK)]
     until: datetime | None = None
 
 
@@ -53,6 +53,8 @@ class ExpertOut(Out):
     qualification: dict[str, Any] | None
     suspended_until: datetime | None
     suspension_reason: str | None
+    sanctioned_until: datetime | None
+    sanction_reason: str | None
 
 
 class ImportOut(Out):

@@ -213,26 +213,22 @@ async def suspend(
 async def sanction_expert(
     session: AsyncSession, user_id: uuid.UUID, until: datetime, *, reason: str, actor: Actor, record_id: uuid.UUID
 ) -> ExpertProfile:
-    """A regulator's suspension (accountability record): out of every draw until `until`; never shortens one."""
+    """A regulator's suspension (accountability record): out of every draw until `until`, in any status; a later,
+    shorter one never shortens it, and the operator's reinstatement does not lift it."""
     profile = await session.scalar(select(ExpertProfile).where(ExpertProfile.user_id == user_id).with_for_update())
     if profile is None:
         raise InvalidInput("target_user_id: this expert has no profile in the expert pool", field="target_user_id")
-    current = ExpertStatus(profile.status)
-    if current is ExpertStatus.SUSPENDED:
-        if profile.suspended_until is not None and until > profile.suspended_until:
-            profile.suspended_until = until
-    else:
-        profile.status = transition(current, ExpertStatus.SUSPENDED).value
-        profile.suspended_until = until
-    profile.suspension_reason = reason
+    if profile.sanctioned_until is None or until > profile.sanctioned_until:
+        profile.sanctioned_until = until
+        profile.sanction_reason = reason
     await record_event(
         session,
-        "expert.suspended",
+        "expert.sanctioned",
         {
             "expert": str(profile.id),
             "reason": reason,
             "until": until.isoformat(),
-            "in_force_until": profile.suspended_until.isoformat() if profile.suspended_until else None,
+            "in_force_until": profile.sanctioned_until.isoformat(),
             "record": str(record_id),
         },
         actor=actor,

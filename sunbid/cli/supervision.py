@@ -263,7 +263,11 @@ def list_cards(api: ApiClient, as_json: bool, **filters: Any) -> None:
 @card_filters
 @click.option("--format", "export_format", type=click.Choice(("csv", "json")), default="csv", show_default=True)
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="A file; stdout if - or none."
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default=None,
+    help="A file; stdout if - or none.",
 )
 def export_cards(api: ApiClient, export_format: str, output: Path | None, **filters: Any) -> None:
     """The filtered cards as CSV (UTF-8) or JSON, as the workbench downloads them."""

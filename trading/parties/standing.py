@@ -16,8 +16,9 @@ from core.journal import Actor, record_event
 from trading.tenders.models import Tender
 from trading.tenders.services.suspension import ensure_not_suspended
 
-UNDEBARRABLE = frozenset({OrgType.REGULATOR.value, OrgType.OPERATOR.value})
-"""Public bodies that supervise or run the platform: a debarment bars bidding, which they never do."""
+UNDEBARRABLE = frozenset({OrgType.REGULATOR.value, OrgType.OPERATOR.value, OrgType.EXPERT_POOL.value})
+"""Bodies that never bid (they supervise, run the platform or hold the expert pool): debarring one is a mistake,
+such as meaning an expert's suspension."""
 DEBARMENT_RULE = 51
 """The rule a debarment most often follows (collusion, 条例 Art 40); the refusal names the record's own rule too."""
 
@@ -73,8 +74,6 @@ async def debar_party(
         raise NotFound(f"organization {organization_id} does not exist")
     if org.org_type in UNDEBARRABLE:
         raise InvalidInput(f"target_org_id: {a(org.org_type)} cannot be debarred from bidding", field="target_org_id")
-    if until <= await db_now(session):
-        raise InvalidInput("until: a debarment must end later than now (the platform's clock)", field="until")
     if org.debarred_until is None or until > org.debarred_until:
         org.debarred_until = until
     await session.flush()

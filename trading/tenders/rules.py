@@ -102,7 +102,7 @@ def check_bid_period(issued_at: datetime, deadline: datetime, rules: TenderRules
     """Rule 1: from issuing the documents to the bid deadline, at least 20 日 (first day not counted)."""
     days = calendar_days_between(issued_at, deadline)
     if days < rules.min_bid_period_days:
-        when = f"{days} days after" if days >= 0 else f"{-days} days before"
+        when = f"{abs(days)} day{'' if abs(days) == 1 else 's'} {'after' if days >= 0 else 'before'}"
         raise RuleViolation(
             1,
             f"the bid deadline is {when} the documents are issued ({local_day(issued_at).isoformat()}); "
@@ -174,7 +174,7 @@ def check_amount(value: Decimal, field: str) -> None:
     """An amount in yuan as the platform stores and publishes it: finite, at most 2 decimals, within NUMERIC(18, 2).
 
     Checked before any comparison: NaN would fail every rule with an error, and 0.001 would be stored as 0.00."""
-    if not value.is_finite() or abs(value) >= AMOUNT_LIMIT or value != value.quantize(FEN):
+    if not value.is_finite() or not -AMOUNT_LIMIT < value < AMOUNT_LIMIT or value != value.quantize(FEN):
         raise InvalidInput(
             f"{field}: {value} is not an amount in yuan with at most 2 decimals and below 10^16", field=field
         )

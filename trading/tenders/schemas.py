@@ -37,12 +37,12 @@ class TenderIn(Strict):
     bid_deadline: datetime
     lots: Annotated[list[LotIn], msgspec.Meta(min_length=1, max_length=100)]
     bid_validity_days: Annotated[int, msgspec.Meta(ge=1, le=365)]
-    evaluation_method: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    evaluation_method: Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=NOT_BLANK)]
     custodian_org_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=9)]
     escrow_quorum: Annotated[int, msgspec.Meta(ge=1, le=9)]
     committee_size: Annotated[int, msgspec.Meta(ge=1, le=49)]
     method: Method = Method.OPEN
-    title_en: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    title_en: Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=NOT_BLANK)] | None = None
     ceiling_price: Money | None = None
     bond_forms: list[BondForm] = msgspec.field(default_factory=lambda: [BondForm.GUARANTEE])
     scoring_template: dict[str, Any] = msgspec.field(default_factory=dict)

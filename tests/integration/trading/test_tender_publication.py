@@ -109,7 +109,14 @@ async def test_rules_refuse_unlawful_terms(
                 shown,
                 id=f"estimate-{value}",
             )
-            for value, shown in (("Infinity", "Infinity"), ("1e40", "1E+40"), ("sNaN", "sNaN"), ("0.001", "0.001"))
+            for value, shown in (
+                ("Infinity", "Infinity"),
+                ("1e40", "1E+40"),
+                ("1E+1000000", "1E+1000000"),
+                ("-1E+999999999", "-1E+999999999"),
+                ("sNaN", "sNaN"),
+                ("0.001", "0.001"),
+            )
         ),
         pytest.param(
             {"lots": [{"title": "一标段", "estimated_value": "1000000", "bid_bond_amount": "0.001"}]},
@@ -140,9 +147,13 @@ async def test_blank_text_is_refused_naming_its_field(
 ) -> None:
     orgs = await org_ids(client)
     before = await _tender_count(sessions)
-    body = tender_body(orgs, (await now(sessions)) + timedelta(days=25), title=" \u3000\n ")
-    response = await client.post("/api/tenders", json=body, headers=await auth(client, "agency"))
-    assert_problem(response, 422, "title: must not be blank")
+    for blank in (" \u3000\n ", "\u200b", "\ufeff "):
+        body = tender_body(orgs, (await now(sessions)) + timedelta(days=25), title=blank)
+        response = await client.post("/api/tenders", json=body, headers=await auth(client, "agency"))
+        problem = assert_problem(response, 422, "title: must not be blank")
+        assert [e["message"] for e in problem["errors"]] == [
+            "must not be blank (only spaces, line breaks or invisible characters)"
+        ]
     assert await _tender_count(sessions) == before
 
 

@@ -72,9 +72,12 @@ def test_rule_01_bid_period_at_least_20_days(deadline: datetime, ok: bool) -> No
         assert caught.value.rule == 1
 
 
-def test_rule_01_a_deadline_before_the_issue_says_so() -> None:
-    with pytest.raises(RuleViolation, match="the bid deadline is 3 days before the documents are issued"):
-        check_bid_period(ISSUE, ISSUE - timedelta(days=3), RULES)
+@pytest.mark.parametrize(
+    ("days", "said"), [(-3, "3 days before"), (-1, "1 day before"), (1, "1 day after"), (19, "19 days after")]
+)
+def test_rule_01_says_how_far_the_deadline_is_from_the_issue(days: int, said: str) -> None:
+    with pytest.raises(RuleViolation, match=f"the bid deadline is {said} the documents are issued"):
+        check_bid_period(ISSUE, ISSUE + timedelta(days=days), RULES)
 
 
 DEADLINE = datetime(2026, 12, 1, 9, 30, tzinfo=SHANGHAI)

@@ -28,9 +28,14 @@ class TenderParties(Protocol):
     def tenderee_id(self) -> uuid.UUID: ...
 
 
+def _never_published(tender: TenderParties) -> bool:
+    return isinstance(tender, Tender) and tender.published_at is None
+
+
 def may_read(principal: Principal | None, tender: TenderParties) -> bool:
-    """Published tenders are public; drafts only for their agency, their tenderee, regulators and the operator."""
-    if tender.status != TenderStatus.DRAFT:
+    """Published tenders are public; drafts (also one cancelled before publication) only for their agency, their
+    tenderee, regulators and the operator."""
+    if tender.status != TenderStatus.DRAFT and not _never_published(tender):
         return True
     if principal is None:
         return False

@@ -268,11 +268,12 @@ async def cancel_tender(
 
 
 async def list_tenders(session: AsyncSession, principal: Principal | None) -> list[Tender]:
-    """Tenders the caller may read, newest first: published ones, plus drafts of the caller's organization."""
+    """Tenders the caller may read, newest first: ones ever published, plus unpublished ones of the caller's
+    organization (drafts, and drafts cancelled before publication)."""
     query = select(Tender).order_by(Tender.created_at.desc(), Tender.id)
     if principal is None:
-        query = query.where(Tender.status != TenderStatus.DRAFT)
+        query = query.where(Tender.published_at.is_not(None))
     elif not principal.has(Role.REGULATOR, Role.OPERATOR):
         mine = or_(Tender.agency_id == principal.organization_id, Tender.tenderee_id == principal.organization_id)
-        query = query.where(or_(Tender.status != TenderStatus.DRAFT, mine))
+        query = query.where(or_(Tender.published_at.is_not(None), mine))
     return list((await session.scalars(query)).all())

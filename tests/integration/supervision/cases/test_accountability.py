@@ -47,17 +47,22 @@ async def test_a_regulators_expert_suspension_takes_the_expert_out_of_the_pool_a
 
     issued = await _issue(client, kind="expert_suspension", reason="评标违规", until=until, **target)
     assert issued.status_code == 201, issued.text
-    suspended = (await client.get(f"/api/experts/{expert['id']}", headers=operator)).json()
-    assert suspended["status"] == "suspended"
-    assert datetime.fromisoformat(suspended["suspended_until"]) == until
+    sanctioned = (await client.get(f"/api/experts/{expert['id']}", headers=operator)).json()
+    assert datetime.fromisoformat(sanctioned["sanctioned_until"]) == until
+    assert sanctioned["sanction_reason"] == "评标违规"
 
     shorter = await _issue(
         client, kind="expert_suspension", reason="再次违规", until=until - timedelta(days=170), **target
     )
     assert shorter.status_code == 201, shorter.text
-    kept = (await client.get(f"/api/experts/{expert['id']}", headers=operator)).json()
-    assert datetime.fromisoformat(kept["suspended_until"]) == until
-    assert kept["suspension_reason"] == "再次违规"
+    suspend = await client.post(f"/api/experts/{expert['id']}/suspend", json={"reason": "资料过期"}, headers=operator)
+    assert suspend.status_code == 200, suspend.text
+    reinstated = await client.post(f"/api/experts/{expert['id']}/reinstate", headers=operator)
+    assert reinstated.status_code == 200, reinstated.text
+    kept = reinstated.json()
+    assert kept["status"] == "active"  # the operator's own suspension is lifted, the regulator's is not
+    assert datetime.fromisoformat(kept["sanctioned_until"]) == until
+    assert kept["sanction_reason"] == "评标违规"
 
     records = len(await _records(client))
     past = await _issue(client, kind="expert_suspension", reason="x", until=until - timedelta(days=400), **target)

@@ -136,3 +136,8 @@ async def test_the_workbench_lists_published_tenders_only(
     assert listed  # the seeded demo tender is published
     trail = await client.get(f"/api/supervision/tenders/{draft}/trail", headers=regulator)
     assert trail.status_code == 404
+    assert (await client.get(f"/api/tenders/{draft}")).status_code == 404  # never public, cancelled or not
+    assert draft not in {t["id"] for t in (await client.get("/api/tenders")).json()}
+    bidder = await auth(client, "bidder1")
+    assert (await client.get(f"/api/tenders/{draft}", headers=bidder)).status_code == 404
+    assert (await client.get(f"/api/tenders/{draft}", headers=await auth(client, "agency"))).status_code == 200
