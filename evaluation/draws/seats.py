@@ -94,13 +94,13 @@ async def _replace(session: AsyncSession, tender: Tender, member: PanelMember) -
     left = set(
         (await session.scalars(select(DrawExclusion.expert_id).where(DrawExclusion.tender_id == tender.id))).all()
     )
+    now = await db_now(session)
     for row in draws:
         for pick in (row.outcome or {}).get("reserves", []):
             expert_id = uuid.UUID(pick["expert"])
             if pick["specialty"] != member.specialty or expert_id in used or expert_id in left:
                 continue
             profile = await session.get(ExpertProfile, expert_id)
-            now = await db_now(session)
             if profile is None or draw_bar(profile.status, profile.suspended_until, profile.sanctioned_until, now):
                 continue
             if profile.user_id is not None and await opening_attendees(session, tender, [profile.user_id]):
