@@ -23,29 +23,51 @@ def free_port() -> int:
         return port
 
 
+PORT_ATTEMPTS = 3
+
+
+class PortTaken(RuntimeError):
+    """Another process bound the chosen port first."""
+
+
 class LiveServer:
     """`sunbid serve` with its own data dir, on a given database."""
 
     def __init__(
         self, database_url: str, data_dir: Path, port: int | None = None, *, workers: int = 1, **env: str
     ) -> None:
-        self.port = port or free_port()
         self.workers = workers
-        self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         self.env = {
             **os.environ,
             "SUNBID_MODE": "test",
             "SUNBID_DATABASE_URL": database_url,
             "SUNBID_DATA_DIR": str(data_dir),
-            "SUNBID_PORT": str(self.port),
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
-        self.log = data_dir / f"server-{self.port}.log"
+        self._port_chosen = port is None
+        self._use_port(port or free_port())
+
+    def _use_port(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.env["SUNBID_PORT"] = str(port)
+        self.log = self.data_dir / f"server-{port}.log"
 
     def start(self, timeout: float = 60.0) -> LiveServer:
-        """Start and wait until /health answers."""
+        """Start and wait until /health answers; on a port it chose itself, another port if that one was taken
+        between choosing and binding (free_port cannot hold it)."""
+        for _ in range(PORT_ATTEMPTS - 1):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                if not self._port_chosen:
+                    raise
+                self._use_port(free_port())
+        return self._start(timeout)
+
+    def _start(self, timeout: float) -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -58,7 +80,10 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
+                output = self.log.read_text()[-3000:]
+                if "address already in use" in output.lower():
+                    raise PortTaken(f"port {self.port} was taken before the server could bind it:\n{output}")
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{output}")
             try:
                 if httpx.get(self.url + "/health", timeout=1).status_code == 200:
                     return self

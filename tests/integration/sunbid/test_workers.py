@@ -10,7 +10,9 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
+from tests.support import live
 from tests.support.live import LiveServer
 
 PASSWORD = "sunbid-demo-2026"
@@ -117,3 +119,20 @@ def test_a_worker_that_dies_is_replaced(database_url: str, seeded: None, tmp_pat
         assert answers == {200}
     finally:
         server.stop()
+
+
+def test_a_server_whose_chosen_port_was_taken_moves_to_another(
+    database_url: str, seeded: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race between choosing a free port and binding it ends in a retry on another port, not a failed test."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        ports = iter([taken.getsockname()[1], live.free_port()])
+        monkeypatch.setattr(live, "free_port", lambda: next(ports))
+        server = LiveServer(database_url, tmp_path / "var").start()
+        try:
+            assert server.port != taken.getsockname()[1]
+            assert httpx.get(server.url + "/health").status_code == 200
+        finally:
+            server.stop()
