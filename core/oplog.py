@@ -27,8 +27,14 @@ from core.db import NOW_SQL, Base, IdMixin, driver_transaction, random_id
 
 logger = logging.getLogger("sunbid.oplog")
 
-SEALED_PATHS = re.compile(r"^/api/(bids|guarantees)(/|$)|^/api/tenders/[^/]+/guarantees(/|$)")
-"""Bid and guarantee traffic: who sends it is itself a secret until the deadline."""
+SEALED_PATH_PATTERNS = (
+    r"^/api/(bids|guarantees)(/|$)",
+    r"^/api/tenders/[^/]+/(guarantees|questions)(/|$)",
+    r"^/api/tenders/[^/]+/documents/[^/]+",
+)
+"""Traffic that tells who takes part in a tender (bids, guarantees, questions, document downloads): who sends it is
+itself a secret until the deadline (招标投标法 Art 22), in the operation log, the request log and the metrics alike."""
+SEALED_PATHS = re.compile("|".join(SEALED_PATH_PATTERNS))
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 STATE_KEY = "sunbid.oplog"
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -67,6 +73,11 @@ class RuleAlert(_Request, IdMixin, Base):
     rule: Mapped[int] = mapped_column(index=True)
     code: Mapped[str] = mapped_column(String(80))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+def is_sealed(scope: Any) -> bool:
+    """Whether a request is sealed traffic: by its path, or because its handler sealed it (seal_operation)."""
+    return bool(SEALED_PATHS.match(scope["path"])) or "sealed_tender" in scope.get("state", {}).get(STATE_KEY, {})
 
 
 def annotate(scope: Any, **facts: Any) -> None:

@@ -24,7 +24,7 @@ from core.grouped import GroupedLookup, grouped_on_driver
 from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.identity.services import authenticate_many
-from core.oplog import annotate, describe
+from core.oplog import SEALED_PATHS, annotate, describe, is_sealed
 from core.schemas import NOT_BLANK
 
 logger = logging.getLogger("sunbid.web")
@@ -260,10 +260,6 @@ def uow_dependency(request: Request[Any, Any, Any]) -> UnitOfWork:
     return UnitOfWork(request.app.state.session_factory)
 
 
-UNLOGGED_PATH_PREFIXES: tuple[str, ...] = ("/api/bids",)
-"""Sealed-bid traffic is never logged: even a line without content would tell who bid and how often."""
-
-
 class RequestLogMiddleware:
     """One structured line per HTTP request: method, path, status, duration, user; never headers, cookies or query."""
 
@@ -272,7 +268,7 @@ class RequestLogMiddleware:
         self.log = logging.getLogger("sunbid.request")
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(UNLOGGED_PATH_PREFIXES):
+        if scope["type"] != "http" or SEALED_PATHS.match(scope["path"]):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -286,14 +282,19 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, capture)
         finally:
-            user = scope.get("user")
-            self.log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status["code"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                    "user": str(user.user_id) if isinstance(user, Principal) else None,
-                },
-            )
+            if not is_sealed(scope):
+                self._line(scope, status["code"], started)
+
+    def _line(self, scope: Any, status: int, started: float) -> None:
+        """Sealed traffic is never logged: even a line without content would tell who takes part and how often."""
+        user = scope.get("user")
+        self.log.info(
+            "request",
+            extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user": str(user.user_id) if isinstance(user, Principal) else None,
+            },
+        )

@@ -33,7 +33,7 @@ from core.db import create_driver_pool, create_engine, session_factory
 from core.identity.controllers import AuthController
 from core.journal import subscribe, subscribers
 from core.leader import Leadership
-from core.oplog import OperationLogMiddleware, OperationLogWriter
+from core.oplog import SEALED_PATH_PATTERNS, OperationLogMiddleware, OperationLogWriter
 from core.settings import Settings, get_settings
 from core.web import (
     EXCEPTION_HANDLERS,
@@ -211,7 +211,9 @@ def create_app(
             RequestLogMiddleware,
             OperationLogMiddleware,
             BearerTokenMiddleware,
-            PrometheusConfig(app_name="sunbid", prefix="sunbid", exclude=[r"^/api/bids"]).middleware,
+            PrometheusConfig(
+                app_name="sunbid", prefix="sunbid", group_path=True, exclude=[*SEALED_PATH_PATTERNS, r"^/api/cases"]
+            ).middleware,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(

@@ -19,6 +19,7 @@ from core.identity.models import AgeRecipient, Organization
 from core.identity.principal import Principal
 from core.identity.roles import Role
 from trading.tenders.models import Tender
+from trading.tenders.rules import bidders_sealed
 from trading.tenders.services.access import readable_tender
 
 
@@ -57,7 +58,7 @@ async def escrow_info(
 
 
 async def _deadline_passed(session: AsyncSession, tender: Tender) -> bool:
-    return await db_now(session) >= tender.bid_deadline
+    return not bidders_sealed(tender.bid_deadline, tender.cancelled_at, await db_now(session))
 
 
 def _oversees(principal: Principal, tender: Tender) -> bool:
@@ -97,8 +98,8 @@ async def tender_bids(session: AsyncSession, principal: Principal, tender_id: uu
         raise Forbidden("bid activity is shown to the tender's agency and tenderee, regulators and the operator")
     if not await _deadline_passed(session, tender):
         raise BidsSealed(
-            "bids stay sealed until the bid deadline: neither their number nor the bidders are shown before it "
-            "(招标投标法 Art 22; rule 22)"
+            "bids stay sealed until the bid deadline, and for good when the tender was cancelled before it: neither "
+            "their number nor the bidders are shown (招标投标法 Art 22; rule 22)"
         )
     rows = await session.scalars(
         select(Bid).where(Bid.tender_id == tender_id).order_by(Bid.lot_number, Bid.received_at)

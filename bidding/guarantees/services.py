@@ -26,7 +26,7 @@ from core.identity.principal import Principal
 from core.identity.roles import OrgType, Role
 from core.journal import SYSTEM, Actor, record_event
 from trading.tenders.models import Tender, TenderLot
-from trading.tenders.rules import BondForm, LegalBasis
+from trading.tenders.rules import BondForm, LegalBasis, bidders_sealed
 from trading.tenders.states import TenderStatus
 
 ROOT_KINDS = ("guarantor", "timestamp")
@@ -245,7 +245,7 @@ def _new_guarantee(
 
 
 async def _sealed(session: AsyncSession, tender: Tender) -> bool:
-    return await db_now(session) < tender.bid_deadline
+    return bidders_sealed(tender.bid_deadline, tender.cancelled_at, await db_now(session))
 
 
 async def may_see(session: AsyncSession, principal: Principal, guarantee: Guarantee, tender: Tender) -> bool:
@@ -295,7 +295,8 @@ async def list_for_tender(session: AsyncSession, principal: Principal, tender_id
         raise Forbidden("only the tender's agency and tenderee, and regulators, see its guarantees")
     if await _sealed(session, tender):
         raise errors.SealedUntilDeadline(
-            "guarantees reveal who bids; they are sealed until the bid deadline (招标投标法 Art 22)"
+            "guarantees reveal who bids; they are sealed until the bid deadline, and for good when the tender was "
+            "cancelled before it (招标投标法 Art 22)"
         )
     query = select(Guarantee).where(Guarantee.tender_id == tender_id).order_by(Guarantee.created_at)
     return list((await session.scalars(query)).all())

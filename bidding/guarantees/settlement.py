@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bidding.guarantees.models import Guarantee, GuaranteeMessage
 from bidding.guarantees.rules import BondRules, ClaimReason, ReleaseReason, claim_due, release_due
 from bidding.guarantees.states import GuaranteeStatus, transition
+from core.confidential import commit_confidential
 from core.db import db_now
 from core.errors import NotFound
 from core.holidays import load_snapshot
@@ -110,13 +111,13 @@ async def _settle(
     )
     session.add(message)
     await session.flush()
-    await record_event(
-        session,
-        f"guarantee.{'released' if kind == 'release' else 'claimed'}",
-        {**payload, "message": str(message.id), "warnings": list(warnings)},
-        actor=actor,
-        subject_id=guarantee.id,
-    )
+    event_type = f"guarantee.{'released' if kind == 'release' else 'claimed'}"
+    facts = {**payload, "message": str(message.id), "warnings": list(warnings)}
+    tender = await session.get(Tender, guarantee.tender_id)
+    if tender is not None and now < tender.bid_deadline:  # a withdrawal's release would tell that a bid existed
+        await commit_confidential(session, tender.id, event_type, facts, actor=actor, subject_id=guarantee.id)
+    else:
+        await record_event(session, event_type, facts, actor=actor, subject_id=guarantee.id)
     return message
 
 

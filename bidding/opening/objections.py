@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.opening import messages
 from bidding.opening.access import OVERSEERS, PUBLIC, HallRole, Seat, bidder_audience
-from bidding.opening.models import HallObjection
+from bidding.opening.models import HallObjection, OpenedBid
 from bidding.opening.services import get_opening
 from core.db import db_now
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -52,6 +53,13 @@ async def raise_objection(
     opening = await get_opening(session, tender_id)
     if opening.status == "published":
         raise Conflict("the opening is over: file an objection through POST /api/cases")
+    has_bid = await session.scalar(
+        select(OpenedBid.bid_id)
+        .where(OpenedBid.tender_id == tender_id, OpenedBid.bidder_org_id == seat.organization_id)
+        .limit(1)
+    )
+    if has_bid is None:
+        raise Forbidden("objections in the hall are raised by the opening's bidders")
     row = HallObjection(
         tender_id=tender_id, bidder_org_id=seat.organization_id, raised_by=principal.user_id, body=_text(text)
     )

@@ -27,9 +27,11 @@ class AuthController(Controller):
     async def login(
         self, request: Request[Any, Any, Any], data: LoginRequest, uow: UnitOfWork, settings: Settings
     ) -> TokenOut:
-        """Password sign-in; repeated failures lock the account. The operation log names the account tried."""
+        """Password sign-in; repeated failures lock sign-ins to that account name from the caller's address (not
+        the account: nobody can lock a competitor out). The operation log names the account tried."""
+        source = request.client.host if request.client else "unknown"
         async with uow() as session:
-            outcome = await login(session, settings, data.username, data.password)
+            outcome = await login(session, settings, data.username, data.password, source)
         if outcome.user is not None:
             annotate(request.scope, account=(outcome.user.id, outcome.user.organization_id))
         token, user = outcome.accepted()

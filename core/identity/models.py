@@ -39,11 +39,22 @@ class User(IdMixin, TimestampMixin, Base):
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(Text)
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
-    failed_logins: Mapped[int] = mapped_column(server_default=text("0"))
-    locked_until: Mapped[datetime | None] = mapped_column()
     active: Mapped[bool] = mapped_column(server_default=text("true"))
 
     organization: Mapped[Organization] = relationship(back_populates="users", lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per account name and source address: a lockout keyed on the account alone would let anyone
+    lock a competitor out just before a bid deadline, and one kept only for existing accounts would tell which
+    usernames exist."""
+
+    __tablename__ = "login_throttles"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(45), primary_key=True)
+    failures: Mapped[int] = mapped_column(server_default=text("0"))
+    locked_until: Mapped[datetime | None] = mapped_column()
 
 
 class AuthToken(Base):

@@ -14,6 +14,7 @@ import asyncpg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +27,7 @@ from core.identity.errors import (
     InvalidCreditCodeError,
     RoleNotAllowed,
 )
-from core.identity.models import AuthToken, Organization, User
+from core.identity.models import AuthToken, LoginThrottle, Organization, User
 from core.identity.principal import Principal
 from core.identity.roles import ROLES_BY_ORG_TYPE, OrgType, Role
 from core.identity.usci import InvalidCreditCode, validate_credit_code
@@ -140,37 +141,36 @@ class LoginOutcome:
         return self.token, self.user
 
 
-async def login(session: AsyncSession, settings: Settings, username: str, password: str) -> LoginOutcome:
-    """Check the password, count failures towards a lockout, issue a token; never journaled (docs/security.md)."""
+async def login(
+    session: AsyncSession, settings: Settings, username: str, password: str, source: str = "unknown"
+) -> LoginOutcome:
+    """Check the password, count failures per account name and source address towards a lockout (the same for an
+    unknown name), issue a token; never journaled (docs/security.md)."""
     now = await db_now(session)
-    user = await session.scalar(select(User).where(User.username == username).with_for_update(of=User))
-    if user is None or not user.active:
-        _verify_quietly(_DUMMY_HASH, password)
-        return LoginOutcome(user=user, refusal=BadCredentials("username or password is wrong"))
-    if user.locked_until is not None and user.locked_until > now:
+    throttle = await _throttle(session, username[:64], source[:45])
+    if throttle.locked_until is not None and throttle.locked_until > now:
+        return LoginOutcome(
+            refusal=AccountLocked(
+                f"too many failed sign-ins from your address; try again after {throttle.locked_until.isoformat()}",
+                locked_until=throttle.locked_until.isoformat(),
+            ),
+        )
+    user = await session.scalar(select(User).where(User.username == username))
+    usable = user is not None and user.active
+    verified = _verify_quietly(user.password_hash if user is not None and usable else _DUMMY_HASH, password)
+    if user is None or not usable or not verified:
+        throttle.failures += 1
+        if throttle.failures < settings.login_max_failures:
+            return LoginOutcome(user=user, refusal=BadCredentials("username or password is wrong"))
+        throttle.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
+        throttle.failures = 0
         return LoginOutcome(
             user=user,
             refusal=AccountLocked(
-                f"too many failed logins; try again after {user.locked_until.isoformat()}",
-                locked_until=user.locked_until.isoformat(),
+                f"too many failed sign-ins from your address; locked for {settings.login_lockout_minutes} minutes"
             ),
         )
-    if not _verify_quietly(user.password_hash, password):
-        user.failed_logins += 1
-        locked = user.failed_logins >= settings.login_max_failures
-        if locked:
-            user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
-            user.failed_logins = 0
-        if locked:
-            return LoginOutcome(
-                user=user,
-                refusal=AccountLocked(
-                    f"too many failed logins; account locked for {settings.login_lockout_minutes} minutes"
-                ),
-            )
-        return LoginOutcome(user=user, refusal=BadCredentials("username or password is wrong"))
-    user.failed_logins = 0
-    user.locked_until = None
+    await session.delete(throttle)
     token = secrets.token_urlsafe(32)
     session.add(
         AuthToken(
@@ -180,6 +180,20 @@ async def login(session: AsyncSession, settings: Settings, username: str, passwo
         )
     )
     return LoginOutcome(token=token, user=user)
+
+
+async def _throttle(session: AsyncSession, username: str, source: str) -> LoginThrottle:
+    """The (locked) throttle row of this account name and address, created on first use."""
+    await session.execute(insert(LoginThrottle).values(username=username, source=source).on_conflict_do_nothing())
+    throttle = await session.scalar(
+        select(LoginThrottle)
+        .where(LoginThrottle.username == username, LoginThrottle.source == source)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if throttle is None:
+        raise RuntimeError("a throttle row exists once inserted")
+    return throttle
 
 
 def _verify_quietly(password_hash: str, password: str) -> bool:

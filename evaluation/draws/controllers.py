@@ -66,10 +66,11 @@ class DrawController(Controller):
         status_code=200,
         summary="Seat the drawn experts once the seed exists",
     )
-    async def complete(self, uow: UnitOfWork, draw_id: uuid.UUID) -> DrawOut:
-        """409 draw-seed-pending until a checkpoint covers the commitment (the chronograph also does this)."""
+    async def complete(self, uow: UnitOfWork, principal: Principal, draw_id: uuid.UUID) -> DrawOut:
+        """409 draw-seed-pending until a checkpoint covers the commitment (the chronograph also does this); 404 for
+        another agency's draw."""
         async with uow() as session:
-            return draw_out(await services.complete_draw(session, draw_id))
+            return draw_out(await services.complete_draw_for(session, principal, draw_id))
 
     @get("/draws/{draw_id:uuid}/record", summary="The published draw record (after the result)")
     async def record(self, uow: UnitOfWork, draw_id: uuid.UUID) -> dict[str, Any]:

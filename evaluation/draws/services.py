@@ -32,7 +32,7 @@ from evaluation.experts.models import ExpertProfile
 from evaluation.experts.rules import SPECIALTIES, ConflictInput, conflicts, draw_bar, qualifies_for_works
 from evaluation.scoring.rules import committee_composition
 from trading.tenders.models import Tender
-from trading.tenders.services.access import managed_tender
+from trading.tenders.services.access import is_manager, managed_tender
 from trading.tenders.services.suspension import ensure_not_suspended
 from trading.tenders.states import TenderStatus
 
@@ -213,6 +213,17 @@ async def request_draw(
             )
         )
     return await commit_round(session, tender, requested, reserves, "initial", principal.actor, principal.user_id)
+
+
+async def complete_draw_for(session: AsyncSession, principal: Principal, draw_id: uuid.UUID) -> Draw:
+    """An agency completes only the draws of tenders it runs (the operator any; the chronograph calls complete_draw)."""
+    row = await session.get(Draw, draw_id)
+    tender = await session.get(Tender, row.tender_id) if row is not None else None
+    if row is None or tender is None:
+        raise NotFound(f"draw {draw_id} does not exist")
+    if not principal.has(Role.OPERATOR) and not is_manager(principal, tender):
+        raise NotFound(f"draw {draw_id} does not exist")
+    return await complete_draw(session, draw_id)
 
 
 async def complete_draw(session: AsyncSession, draw_id: uuid.UUID) -> Draw:

@@ -143,9 +143,15 @@ async def review_bid(
     """Qualification and compliance: pass, or fail naming rule-50 grounds; one locked verdict per member and bid."""
     member, tender = await seat_of(session, principal, tender_id)
     await open_for_acts(session, tender)
-    await _bid(session, tender_id, lot, bidder)
+    bid = await _bid(session, tender_id, lot, bidder)
     if not passed and not grounds:
         raise RuleViolation(50, "a rejected bid needs at least one ground (条例 Art 51)")
+    if passed and tender.ceiling_price is not None and bid.price > tender.ceiling_price:
+        raise RuleViolation(
+            50,
+            f"the bid's price {bid.price} is above the ceiling price {tender.ceiling_price}: it cannot pass; reject it "
+            f"with the ground {RejectionGround.ABOVE_CEILING.value} (条例 Art 51)",
+        )
     existing = await session.scalar(
         select(BidReview.id).where(
             BidReview.member_id == member.id, BidReview.lot_number == lot, BidReview.bidder_id == bidder

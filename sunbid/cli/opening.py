@@ -70,13 +70,45 @@ def describe(frame: dict[str, Any]) -> str:
     return json.dumps(frame, ensure_ascii=False)
 
 
+class _Hall:
+    """What a client has seen of the hall: requests go once the opening has started (sent earlier they would be
+    refused), and with requests, `until` is met only by replies and by messages newer than the replay on joining
+    (a replayed `bid.decrypted` of another lot must not end a release early)."""
+
+    def __init__(self, requests: list[dict[str, Any]], until: str | None) -> None:
+        self.requests, self.until = requests, until
+        self.sent = False
+        self.replayed_up_to = 0
+
+    def ready(self, frame: dict[str, Any]) -> bool:
+        """Whether this frame is the moment to send the requests."""
+        if self.sent or not self.requests:
+            return False
+        if frame.get("type") == "welcome":
+            self.replayed_up_to = int(frame.get("last_seq") or 0)
+            return frame.get("status") not in (None, "waiting")
+        return frame.get("kind") == "opening.started" and int(frame.get("seq") or 0) > self.replayed_up_to
+
+    def done(self, frame: dict[str, Any]) -> bool:
+        """Whether the frame is the one `until` waits for."""
+        if self.until is None:
+            return False
+        if frame.get("type") in ("reply", "error") and frame.get("for") == self.until:
+            return True
+        if frame.get("kind") != self.until:
+            return False
+        return not self.requests or (self.sent and int(frame.get("seq") or 0) > self.replayed_up_to)
+
+
 async def _join(url: str, last_seq: int, requests: list[dict[str, Any]], until: str | None, seconds: float) -> bool:
-    """Hello, then the requests in order, printing every frame; True when `until` arrived (or was not asked)."""
+    """Hello, then the requests once the opening runs, printing every frame; True when `until` arrived (or was not
+    asked)."""
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds if seconds > 0 else None
+    hall = _Hall(requests, until)
     async with connect(url, compression=None, max_size=2**22) as ws:
         await ws.send(json.dumps({"type": "hello", "last_seq": last_seq}))
         while True:
@@ -91,12 +123,18 @@ async def _join(url: str, last_seq: int, requests: list[dict[str, Any]], until: 
                 click.echo(f"the hall closed the connection ({closed.rcvd.code if closed.rcvd else 'no code'})")
                 return until is None
             click.echo(describe(frame))
-            if frame.get("type") == "welcome" and requests:
+            if frame.get("type") == "welcome" and requests and frame.get("status") in (None, "waiting"):
+                click.echo("the opening has not started: your requests go as soon as it does")
+            if hall.ready(frame):
+                hall.sent = True
                 for request in requests:
                     await ws.send(json.dumps(request))
             if frame.get("type") == "error" and "for" not in frame:
                 raise click.ClickException("the hall refused this connection")
-            if until is not None and until in (frame.get("kind"), frame.get("for")):
+            if frame.get("type") == "error" and frame.get("for") == "release":
+                problem = frame.get("problem", {})
+                raise click.ClickException(f"your key was not released: {problem.get('detail')}")
+            if hall.done(frame):
                 return True
 
 
@@ -115,7 +153,12 @@ def opening() -> None:
 @click.option("--release", is_flag=True, help="Sign in and release your per-tender identity from your wallet.")
 @click.option("--lot", type=int, default=1, show_default=True, help="Lot whose identity to release.")
 @click.option("--last-seq", type=int, default=0, show_default=True, help="Replay messages after this seq.")
-@click.option("--until", default=None, help="Stop once a message (or reply) of this kind arrives.")
+@click.option(
+    "--until",
+    default=None,
+    help="Stop once a message (or the reply to a request) of this kind arrives; with --release, `release` stops "
+    "once your bid is decrypted.",
+)
 @click.option("--seconds", type=float, default=0.0, help="Stop after this many seconds (0: stay until closed).")
 def join(
     server: str,

@@ -151,9 +151,13 @@ class CaseController(Controller):
             return case_out(await handling.answer_case(session, principal, case_id, data.answer))
 
     @post("/{case_id:uuid}/withdraw", guards=[bidders], status_code=200, summary="Withdraw (complainant)")
-    async def withdraw(self, case_id: uuid.UUID, uow: UnitOfWork, principal: Principal) -> CaseOut:
-        """Clocks are cancelled and any suspension the case holds lifts."""
+    async def withdraw(
+        self, request: Request[Any, Any, Any], case_id: uuid.UUID, uow: UnitOfWork, principal: Principal
+    ) -> CaseOut:
+        """Clocks are cancelled and any suspension the case holds lifts; logged sealed, as the filing was."""
         async with uow() as session:
+            if (tender_id := await access.case_tender(session, case_id)) is not None:
+                seal_operation(request, tender_id)
             return case_out(await handling.withdraw_case(session, principal, case_id))
 
     @post("/{case_id:uuid}/accept", guards=[regulators], status_code=200, summary="Accept a complaint")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,32 +51,37 @@ async def opened_bids(session: AsyncSession, tender_id: uuid.UUID) -> list[Opene
 
 
 async def refresh_signals(session: AsyncSession, tender_id: uuid.UUID) -> list[RiskSignal]:
-    """Detect again over every opened bid; new patterns are stored and journaled, known ones left alone."""
+    """Detect again over every opened bid; new patterns are stored and journaled, and a known pattern that more
+    bidders have joined since (bids open one by one) is widened to all of them and journaled again."""
     raised: list[RiskSignal] = []
     for signal in detect(await opened_bids(session, tender_id)):
-        row_id = await session.scalar(
-            insert(RiskSignal)
-            .values(
-                id=uuid.uuid4(),
-                tender_id=tender_id,
-                lot=signal.lot,
-                kind=signal.kind,
-                rule=RULE,
-                fingerprint=signal.fingerprint,
-                bidder_org_ids=[uuid.UUID(b) for b in signal.bidders],
-                evidence=signal.evidence,
-            )
-            .on_conflict_do_nothing(constraint="uq_risk_signals_pattern")
-            .returning(RiskSignal.id)
+        bidders = [uuid.UUID(b) for b in signal.bidders]
+        stored = insert(RiskSignal).values(
+            id=uuid.uuid4(),
+            tender_id=tender_id,
+            lot=signal.lot,
+            kind=signal.kind,
+            rule=RULE,
+            fingerprint=signal.fingerprint,
+            bidder_org_ids=bidders,
+            evidence=signal.evidence,
         )
-        if row_id is None:
+        stored = stored.on_conflict_do_update(
+            constraint="uq_risk_signals_pattern",
+            set_={"bidder_org_ids": stored.excluded.bidder_org_ids, "evidence": stored.excluded.evidence},
+            where=RiskSignal.bidder_org_ids.is_distinct_from(stored.excluded.bidder_org_ids),
+        )
+        returning = stored.returning(RiskSignal.id, literal_column("xmax = 0", Boolean))
+        found = (await session.execute(returning)).first()
+        if found is None:
             continue
-        row = await session.get(RiskSignal, row_id)
+        row_id, inserted = found
+        row = await session.get(RiskSignal, row_id, populate_existing=True)
         if row is not None:
             raised.append(row)
         await record_event(
             session,
-            "risk.signal_raised",
+            "risk.signal_raised" if inserted else "risk.signal_widened",
             {
                 "signal": str(row_id),
                 "tender": str(tender_id),

@@ -277,7 +277,8 @@ class TenderController(Controller):
     async def list_questions(
         self, tender_id: uuid.UUID, uow: UnitOfWork, viewer: Principal | None
     ) -> list[QuestionOut]:
-        """Answered questions for all, a bidder's own open ones to it; the agency sees every one and who asked."""
+        """Answered questions for all, a bidder's own open ones to it; the agency sees every one, and who asked once
+        the deadline has passed."""
         async with uow.read() as session:
             rows, manager = await questions.list_questions(session, viewer, tender_id)
         return [question_out(q, manager) for q in rows]

@@ -279,3 +279,9 @@ def check_terms(terms: TenderTerms, rules: TenderRules) -> None:
 def rules_from_settings(bond_cap_tendering_yuan: int) -> TenderRules:
     """The rules with the operator's values for the S-marked numbers."""
     return TenderRules(bond_cap_tendering_yuan=Decimal(bond_cap_tendering_yuan))
+
+
+def bidders_sealed(bid_deadline: datetime, cancelled_at: datetime | None, now: datetime) -> bool:
+    """Who bid stays secret until the deadline (招标投标法 Art 22), and for good when the tender was cancelled before
+    it: its bids are never opened, and the ledger keeps their commitments blinded."""
+    return now < bid_deadline or (cancelled_at is not None and cancelled_at < bid_deadline)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,9 +11,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import Forbidden, NotFound
 from core.identity.principal import Principal
 from core.identity.roles import Role
+from core.journal import SYSTEM, Actor
 from supervision.cases.models import Case
 from supervision.cases.states import CaseKind, CaseStatus
 from trading.tenders.models import Tender
+
+
+def sealed_for(principal: Principal, tender: Tender, now: datetime) -> bool:
+    """A bidder acting before the deadline is a potential bidder, whose name is a secret until then (rule 12)."""
+    return now < tender.bid_deadline and principal.has(Role.BIDDER)
+
+
+def public_actor(principal: Principal, tender: Tender, now: datetime) -> Actor:
+    """Who public events a case causes name: the platform while the caller's own name is sealed, else the caller."""
+    return SYSTEM if sealed_for(principal, tender, now) else principal.actor
+
+
+async def case_tender(session: AsyncSession, case_id: uuid.UUID) -> uuid.UUID | None:
+    """The tender a case is about (so a complainant's request can be sealed under it); None for an unknown case."""
+    tender_id: uuid.UUID | None = await session.scalar(select(Case.tender_id).where(Case.id == case_id))
+    return tender_id
 
 
 def _may_read(principal: Principal, case: Case, tender: Tender) -> bool:

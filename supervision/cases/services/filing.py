@@ -16,13 +16,14 @@ from core.errors import InvalidInput
 from core.holidays import load_snapshot
 from core.identity.models import Organization
 from core.identity.principal import Principal
-from core.identity.roles import OrgType, Role
+from core.identity.roles import OrgType
 from core.journal import record_event
 from core.settings import Settings
 from supervision.cases import rules
 from supervision.cases.errors import PrerequisiteMissing
 from supervision.cases.models import Case
 from supervision.cases.schemas import CaseIn
+from supervision.cases.services.access import public_actor, sealed_for
 from supervision.cases.services.suspension import hold_contract, hold_suspension
 from supervision.cases.states import ANSWERABLE, CaseKind, CaseStatus, Matter
 from supervision.clocks.periods import period_end
@@ -122,11 +123,12 @@ async def file_case(session: AsyncSession, settings: Settings, principal: Princi
     await session.flush()
     await _start_clocks(session, case, tender, now, snapshot)
     await _record_filing(session, principal, case, tender, now)
+    actor = public_actor(principal, tender, now)
     if rules.suspends_on_filing(data.kind, data.matter):
         rule = 7 if data.matter is Matter.DOCUMENTS else 56
-        await hold_suspension(session, case, rule=rule, reason="objection pending answer", actor=principal.actor)
+        await hold_suspension(session, case, rule=rule, reason="objection pending answer", actor=actor)
     if rules.locks_contract_on_filing(data.kind):
-        await hold_contract(session, case, rule=66, reason="challenge pending answer", actor=principal.actor)
+        await hold_contract(session, case, rule=66, reason="challenge pending answer", actor=actor)
     return case
 
 
@@ -186,7 +188,7 @@ async def _record_filing(
         "answer_due_at": case.answer_due_at.isoformat() if case.answer_due_at else None,
         "acceptance_due_at": case.acceptance_due_at.isoformat() if case.acceptance_due_at else None,
     }
-    if now < tender.bid_deadline and principal.has(Role.BIDDER):
+    if sealed_for(principal, tender, now):
         await commit_confidential(session, tender.id, "case.filed", facts, actor=principal.actor, subject_id=case.id)
     else:
         await record_event(session, "case.filed", facts, actor=principal.actor, subject_id=case.id)

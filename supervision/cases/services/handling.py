@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.confidential import commit_confidential
 from core.db import db_now
 from core.errors import Conflict, Forbidden, a
 from core.holidays import load_snapshot
@@ -15,7 +16,13 @@ from core.journal import record_event
 from core.settings import Settings
 from supervision.cases import rules
 from supervision.cases.models import Case
-from supervision.cases.services.access import ensure_handling_regulator, ensure_respondent, locked_case
+from supervision.cases.services.access import (
+    ensure_handling_regulator,
+    ensure_respondent,
+    locked_case,
+    public_actor,
+    sealed_for,
+)
 from supervision.cases.services.suspension import (
     hold_contract,
     hold_suspension,
@@ -45,9 +52,12 @@ async def _close_clocks(session: AsyncSession, case: Case) -> None:
     await settle_clocks(session, case.id)
 
 
+def _facts(case: Case, **facts: Any) -> dict[str, Any]:
+    return {"case": str(case.id), "tender": str(case.tender_id), "kind": case.kind, "status": case.status, **facts}
+
+
 async def _record(session: AsyncSession, principal: Principal, case: Case, event: str, **facts: Any) -> None:
-    payload = {"case": str(case.id), "tender": str(case.tender_id), "kind": case.kind, "status": case.status, **facts}
-    await record_event(session, event, payload, actor=principal.actor, subject_id=case.id)
+    await record_event(session, event, _facts(case, **facts), actor=principal.actor, subject_id=case.id)
 
 
 async def answer_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID, answer: str) -> Case:
@@ -223,11 +233,17 @@ async def withdraw_case(session: AsyncSession, principal: Principal, case_id: uu
     if principal.organization_id != case.complainant_org_id:
         raise Forbidden("only the complainant may withdraw a case")
     _step(case, CaseStatus.WITHDRAWN)
-    case.withdrawn_at = await db_now(session)
+    now = await db_now(session)
+    case.withdrawn_at = now
     await settle_clocks(session, case.id, state="cancelled")
-    await release_suspension(
-        session, case, rule=_rule_of(case, tender.legal_basis), reason="case withdrawn", actor=principal.actor
-    )
-    await release_contract(session, case, reason="case withdrawn", actor=principal.actor)
-    await _record(session, principal, case, "case.withdrawn")
+    actor = public_actor(principal, tender, now)
+    rule = _rule_of(case, tender.legal_basis)
+    await release_suspension(session, case, rule=rule, reason="case withdrawn", actor=actor)
+    await release_contract(session, case, reason="case withdrawn", actor=actor)
+    if sealed_for(principal, tender, now):
+        await commit_confidential(
+            session, tender.id, "case.withdrawn", _facts(case), actor=principal.actor, subject_id=case.id
+        )
+    else:
+        await _record(session, principal, case, "case.withdrawn")
     return case

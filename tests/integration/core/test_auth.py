@@ -62,6 +62,25 @@ async def test_lockout_after_repeated_failures_then_release_on_clock(
     assert (await client.post("/api/auth/login", json={"username": "bidder2", "password": DEMO_PASSWORD})).is_success
 
 
+def _from(app: Litestar, address: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 4000)), base_url="http://t")
+
+
+async def test_a_competitor_cannot_lock_a_bidder_out_nor_learn_which_usernames_exist(
+    app: Litestar, seeded: None
+) -> None:
+    """The lockout holds the address that failed, not the account; an unknown name locks the same way."""
+    async with _from(app, "198.51.100.7") as attacker, _from(app, "203.0.113.20") as bidder:
+        for username in ("bidder3", "no-such-user"):
+            answers = [
+                (await attacker.post("/api/auth/login", json={"username": username, "password": "x"})).status_code
+                for _ in range(6)
+            ]
+            assert answers == [401, 401, 401, 401, 423, 423], username
+        own = await bidder.post("/api/auth/login", json={"username": "bidder3", "password": DEMO_PASSWORD})
+        assert own.status_code == 200, own.text
+
+
 async def test_token_expires_on_the_database_clock(client: httpx.AsyncClient, seeded: None, shift_clock: Shift) -> None:
     headers = await auth(client, "tenderee")
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 200

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.identity.models import Organization, User
 from core.identity.roles import OrgType, Role
-from core.identity.services import create_user
+from core.identity.services import create_organization, create_user
+from core.identity.usci import make_credit_code
 from core.journal import SYSTEM, record_event
 from signing.ca import make_csr
 from signing.statements import sign_statement
@@ -84,6 +85,22 @@ async def make_expert_users(sessions: async_sessionmaker[AsyncSession], count: i
                 roles=[Role.EXPERT],
             )
     return names
+
+
+async def other_agency(sessions: async_sessionmaker[AsyncSession]) -> str:
+    """An agency user of a second agency, which runs none of the demo tenders."""
+    async with sessions() as session, session.begin():
+        code = make_credit_code("91330100MA0777777")
+        org = await create_organization(session, name="另一招标代理有限公司", credit_code=code, org_type=OrgType.AGENCY)
+        await create_user(
+            session,
+            organization_id=org.id,
+            username="agency-other",
+            display_name="另一代理",
+            password=DEMO_PASSWORD,
+            roles=[Role.AGENCY],
+        )
+    return "agency-other"
 
 
 async def certified(client: httpx.AsyncClient, username: str) -> Expert:

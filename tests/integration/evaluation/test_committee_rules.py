@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -23,6 +25,7 @@ from tests.integration.evaluation.panel import (
     user_id,
 )
 from tests.support.api import assert_problem, auth
+from trading.tenders.models import Tender
 
 THREE = {"bidder1": "11800000.00", "bidder2": "11500000.00", "bidder3": "12100000.00"}
 
@@ -205,3 +208,27 @@ async def test_rule_52_the_committee_votes_on_rejecting_all(
         assert len(awards[0]["candidates"]) == 2
     state = (await client.get(f"/api/evaluations/{tid}", headers=tenderee)).json()
     assert state["status"] == "signed"
+
+
+@pytest.mark.usefixtures("seeded")
+async def test_rule_50_a_bid_above_the_ceiling_cannot_pass(
+    app: Litestar, client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], shift_clock: Any
+) -> None:
+    committee = await form_committee(client, app, sessions, shift_clock, THREE)
+    tid, member = committee.tender_id, next(iter(committee.members.values()))
+    async with sessions() as session, session.begin():
+        tender = await session.get(Tender, uuid.UUID(tid))
+        assert tender is not None
+        tender.ceiling_price = Decimal("12000000.00")
+    url = f"/api/evaluations/{tid}/reviews"
+    above = {"lot": 1, "bidder": committee.bidders["bidder3"]}
+    passed = await client.post(url, headers=member.headers, json={**above, "passed": True})
+    assert_problem(passed, 422, "rule 50", "12100000.00", "above the ceiling price 12000000.00", "above_ceiling")
+    rejected = await client.post(
+        url, headers=member.headers, json={**above, "passed": False, "grounds": ["above_ceiling"]}
+    )
+    assert rejected.status_code == 201, rejected.text
+    below = await client.post(
+        url, headers=member.headers, json={"lot": 1, "bidder": committee.bidders["bidder1"], "passed": True}
+    )
+    assert below.status_code == 201, below.text

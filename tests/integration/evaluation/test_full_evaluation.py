@@ -22,6 +22,7 @@ from sunbid.cli import cli
 from supervision.ledger.worker import checkpoint_now
 from tests.integration.evaluation.helpers import (
     certified,
+    other_agency,
     score_statement,
     simulate_opening,
 )
@@ -55,6 +56,8 @@ async def _draw(client: httpx.AsyncClient, app: Litestar, sessions: Any, tender_
     draw = requested.json()
     pending = await client.post(f"/api/draws/{draw['id']}/complete", headers=agency)
     assert_problem(pending, 409, "checkpoint")
+    stranger = await auth(client, await other_agency(sessions))
+    assert_problem(await client.post(f"/api/draws/{draw['id']}/complete", headers=stranger), 404, "does not exist")
     await checkpoint_now(sessions, app.state.ledger_worker.key)
     ticked = await chronograph.tick(sessions)
     assert ticked["evaluation.draws"] == 1, ticked

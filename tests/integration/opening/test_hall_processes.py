@@ -41,6 +41,10 @@ async def test_a_message_made_on_one_instance_reaches_a_client_of_the_other(
             )
             assert answered.status_code == 200, answered.text
             assert (await b1.until("objection.answered", 5))["data"]["answer"] == "已核对"
+            async with hall(a.url, tid, await token_for(via_a, "bidder4")) as outsider:  # no bid in this opening
+                refused = await outsider.request({"type": "objection", "text": "旁听者的异议"})
+                assert refused["type"] == "error", refused
+                assert "opening's bidders" in refused["problem"]["detail"]
             await b1.drain(0.3)
             truth = await via_b.get(f"/api/openings/{tid}/messages?after=0", headers=await auth(via_b, "bidder1"))
             assert [m["seq"] for m in b1.messages] == [m["seq"] for m in truth.json()]

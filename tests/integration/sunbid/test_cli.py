@@ -150,3 +150,30 @@ def test_embedded_database_survives_a_killed_run_and_keeps_data(private_data_dir
     assert int(pid_file.read_text().split()[0]) != postmaster, "a server that does not answer is replaced"
     assert "demo data present" in _cli(data_dir, "seed").stdout
     assert _cli(data_dir, "db", "stop").returncode == 0
+
+
+def test_db_clock_shows_and_moves_the_database_clock(database_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "SUNBID_DATABASE_URL": database_url, "SUNBID_DATA_DIR": str(tmp_path), "SUNBID_MODE": "test"}
+
+    def clock(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "sunbid", "db", "clock", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    forward = clock("--forward", "30d")
+    assert forward.returncode == 0, forward.stderr
+    assert "offset 30 days, 0:00:00" in forward.stdout
+    at = clock("--at", "2030-01-01T10:00")
+    assert at.returncode == 0, at.stderr
+    assert "database time 2030-01-01 10:00:" in at.stdout
+    wrong = clock("--forward", "soon")
+    assert wrong.returncode == 2
+    assert "'soon' is not a duration like 30d" in wrong.stderr
+    reset = clock("--reset")
+    assert reset.returncode == 0, reset.stderr
+    assert "(offset 0:00:00)" in reset.stdout

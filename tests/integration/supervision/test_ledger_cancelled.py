@@ -53,3 +53,12 @@ async def test_cancellation_closes_the_stream_without_revealing_it(
     async with sessions() as session, session.begin():
         await tick_slots(session)
     assert await _slots(sessions, tender) == after_cancel
+    await shift_clock(timedelta(days=60))
+    async with sessions() as session:
+        assert await session.scalar(select(Tender.bid_deadline <= func.sunbid_now()).where(Tender.id == tender))
+    for who in ("agency", "regulator", "operator"):
+        activity = await client.get(f"/api/bids/tenders/{tender}", headers=await auth(client, who))
+        assert activity.status_code == 409, activity.text
+        assert "cancelled before it" in activity.json()["detail"]
+    guarantees = await client.get(f"/api/tenders/{tender}/guarantees", headers=await auth(client, "agency"))
+    assert guarantees.status_code == 403, guarantees.text

@@ -12,6 +12,7 @@ from core.errors import Conflict, NotFound
 from core.identity.principal import Principal
 from core.journal import record_event
 from trading.tenders.models import TenderQuestion
+from trading.tenders.rules import bidders_sealed
 from trading.tenders.services.access import is_manager, managed_tender, readable_tender
 from trading.tenders.states import TenderStatus
 
@@ -71,7 +72,7 @@ async def list_questions(
     session: AsyncSession, principal: Principal | None, tender_id: uuid.UUID
 ) -> tuple[list[TenderQuestion], bool]:
     """Answered questions for everyone, a bidder's own unanswered ones to it; every question for the agency; and
-    whether the caller may see askers."""
+    whether the caller may see askers (the agency, once the deadline has passed: an asker is a potential bidder)."""
     tender = await readable_tender(session, principal, tender_id)
     manager = is_manager(principal, tender)
     query = select(TenderQuestion).where(TenderQuestion.tender_id == tender.id)
@@ -81,4 +82,5 @@ async def list_questions(
             visible = or_(visible, TenderQuestion.asker_organization_id == principal.organization_id)
         query = query.where(visible)
     rows = await session.scalars(query.order_by(TenderQuestion.asked_at, TenderQuestion.id))
-    return list(rows.all()), manager
+    sealed = bidders_sealed(tender.bid_deadline, tender.cancelled_at, await db_now(session))
+    return list(rows.all()), manager and not sealed

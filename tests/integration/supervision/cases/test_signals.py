@@ -31,7 +31,7 @@ async def test_two_bids_carrying_the_same_file_raise_a_signal(
 ) -> None:
     tender = (await client.get("/api/tenders")).json()[0]["id"]
     users = {}
-    for name in ("bidder1", "bidder2", "bidder3"):
+    for name in ("bidder1", "bidder2", "bidder3", "bidder4"):
         users[name] = (await client.get("/api/auth/me", headers=await auth(client, name))).json()["organization_id"]
     async with sessions() as session, session.begin():
         await record_event(session, "bid.opened", _opened(tender, users["bidder1"], "1000000.00", SHARED, "10.0.0.1"))
@@ -60,4 +60,13 @@ async def test_two_bids_carrying_the_same_file_raise_a_signal(
     assert "risk.signal_raised" in {e["event_type"] for e in trail["events"]}
     rows = (await client.get("/api/supervision/tenders", headers=headers)).json()
     assert next(r for r in rows if r["id"] == tender)["signals"] == 3
+
+    async with sessions() as session, session.begin():  # a fourth bid opened later carries the same file
+        await record_event(session, "bid.opened", _opened(tender, users["bidder4"], "1500000.00", SHARED, "10.0.0.9"))
+    widened = (await client.get("/api/supervision/signals", params={"tender": tender}, headers=headers)).json()
+    same_file = next(s for s in widened if s["kind"] == "same_file")
+    assert sorted(same_file["bidder_org_ids"]) == sorted([users["bidder1"], users["bidder2"], users["bidder4"]])
+    assert len(widened) == len(signals)
+    trail = (await client.get(f"/api/supervision/tenders/{tender}/trail", headers=headers)).json()
+    assert "risk.signal_widened" in {e["event_type"] for e in trail["events"]}
     assert (await org_ids(client))["regulator"]
