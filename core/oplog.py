@@ -102,7 +102,7 @@ def _statement_tender(headers: dict[str, str]) -> uuid.UUID | None:
         outer = json.loads(base64.b64decode(raw, validate=True))
         payload = json.loads(base64.b64decode(outer["payload"], validate=True))
         return _uuid(payload.get("tender"))
-    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,9 +18,18 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.params import HeaderParameter, ParameterKwarg
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.errors import PROBLEM_BASE, DomainError, Forbidden, NotAuthenticated, RuleViolation, UnsupportedMediaType
+from core.errors import (
+    PROBLEM_BASE,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    RuleViolation,
+    UnsupportedMediaType,
+)
 from core.grouped import GroupedLookup, grouped_on_driver
 from core.identity.principal import Principal
 from core.identity.roles import Role
@@ -96,10 +106,35 @@ async def json_body_guard(connection: ASGIConnection[Any, Any, Any, Any], route_
     if not isinstance(connection, Request) or "data" not in route_handler.parsed_fn_signature.parameters:
         return
     media_type = connection.content_type[0]
-    if not _is_json(media_type) and await connection.body():
+    body = await connection.body()
+    if not _is_json(media_type) and body:
         raise UnsupportedMediaType(
             f"this route reads a JSON body: send it with Content-Type: application/json (got {media_type or 'none'})"
         )
+    if (b"\\u0000" in body or b"\x00" in body) and (where := _nul_path(body)) is not None:
+        raise InvalidInput(f"{where}: text must not contain NUL (\\u0000) characters")
+
+
+def _nul_path(body: bytes) -> str | None:
+    """Where in a JSON body the first NUL character is; None when there is none or the body does not parse (the
+    route's own decoding then says what is wrong)."""
+    try:
+        stack: list[tuple[str, Any]] = [("", json.loads(body))]
+    except (ValueError, RecursionError):
+        return None
+    while stack:
+        path, value = stack.pop(0)
+        if isinstance(value, str) and "\x00" in value:
+            return path or "body"
+        if isinstance(value, dict):
+            for key, item in value.items():
+                here = f"{path}.{key}" if path else str(key)
+                if "\x00" in key:
+                    return here
+                stack.append((here, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+    return None
 
 
 def _missing_headers(request: Request[Any, Any, Any]) -> list[str]:
@@ -155,10 +190,77 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
+DATABASE_REFUSALS: dict[str, tuple[int, str, str, str]] = {
+    "22021": (
+        422,
+        "invalid-text",
+        "Invalid text",
+        "a text contains a NUL (\\u0000) or another character that cannot be stored",
+    ),
+    "22P05": (
+        422,
+        "invalid-text",
+        "Invalid text",
+        "a text contains a NUL (\\u0000) or another character that cannot be stored",
+    ),
+    "22001": (422, "too-long", "Value too long", "a text is longer than its field allows"),
+    "22003": (422, "out-of-range", "Value out of range", "a number is outside the range its field allows"),
+    "22008": (422, "out-of-range", "Value out of range", "a date or time is outside the range its field allows"),
+    "23505": (
+        409,
+        "duplicate",
+        "Already exists",
+        "this conflicts with a record that already exists (or was stored at the same moment); read it back or retry",
+    ),
+    "23503": (
+        422,
+        "unknown-reference",
+        "Unknown reference",
+        "an id in the request refers to something that does not exist",
+    ),
+}
+"""Database refusals that are the request's fault (SQLSTATE -> problem), so bad input answers 4xx, never 500."""
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error, through SQLAlchemy's wrapper and asyncpg's exception chain."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return None
+        code = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(code, str):
+            return code
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return None
+
+
+def database_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A database refusal caused by the request's values: 4xx naming the kind of problem; anything else is a 500."""
+    refusal = DATABASE_REFUSALS.get(_sqlstate(exc) or "")
+    if refusal is None and isinstance(exc, asyncpg.exceptions.DataError | DataError):
+        refusal = (422, "out-of-range", "Value out of range", "a value cannot be stored in its field (out of range)")
+    if refusal is None:
+        return internal_error_handler(request, exc)
+    logger.warning("database refused %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+    return problem(*refusal, request.url.path)
+
+
+def unreadable_body_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A body nested too deeply to read, or not UTF-8: 400, not a crash."""
+    what = "nested too deeply to read" if isinstance(exc, RecursionError) else "not valid UTF-8"
+    return problem(400, "unreadable-body", "Unreadable request", f"the request is {what}", request.url.path)
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Callable[..., Response[Any]]] = {
     DomainError: domain_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
+    DBAPIError: database_error_handler,
+    asyncpg.PostgresError: database_error_handler,
+    asyncpg.exceptions.DataError: database_error_handler,
+    RecursionError: unreadable_body_handler,
+    UnicodeDecodeError: unreadable_body_handler,
     Exception: internal_error_handler,
 }
 

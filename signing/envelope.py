@@ -74,6 +74,11 @@ def _parse_recipient(recipient: str) -> x25519.Recipient:
         raise InvalidKey(f"not an age X25519 recipient: {recipient[:80]!r}") from exc
 
 
+def check_recipient(recipient: str) -> None:
+    """Refuse what only looks like an age recipient (a bad checksum or key): sealing to it would fail later."""
+    _parse_recipient(recipient)
+
+
 def recipient_of(identity: str) -> str:
     """The public recipient (age1...) that seals to this identity."""
     return str(_parse_identity(identity).to_public())

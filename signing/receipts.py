@@ -169,7 +169,7 @@ def _signed_parts(data: bytes, trust_roots: Sequence[x509.Certificate]) -> tuple
         raise ReceiptInvalid("the receipt carries no time-stamp token")
     try:
         return payload, base64.b64decode(raw, validate=True)
-    except binascii.Error as exc:
+    except (binascii.Error, ValueError) as exc:  # a non-ASCII string raises ValueError
         raise ReceiptInvalid("the time-stamp token is not base64") from exc
 
 

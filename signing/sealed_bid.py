@@ -260,7 +260,10 @@ def escrow_bundle(escrow: AgeIdentity, custodians: Sequence[Custodian], quorum: 
 
 def parse_escrow_bundle(data: bytes) -> dict[str, Any]:
     """The bundle's JSON, checked for shape: every share is an age file sealed to a named custodian."""
-    bundle = json.loads(data)
+    try:
+        bundle = json.loads(data)
+    except RecursionError as exc:
+        raise ValueError("the escrow bundle is nested too deeply") from exc
     if not isinstance(bundle, dict) or bundle.get("format") != ESCROW_FORMAT:
         raise ValueError(f"not a {ESCROW_FORMAT} bundle")
     if canonical_json(bundle) != data:

@@ -69,8 +69,8 @@ class SignedStatement:
         """Parse the wire form; raises StatementInvalid on any structural error."""
         try:
             data = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise StatementInvalid("the statement is not JSON") from exc
+        except (ValueError, RecursionError) as exc:
+            raise StatementInvalid("the statement is not JSON (or is nested too deeply)") from exc
         if not isinstance(data, dict) or set(data) != _FIELDS:
             raise StatementInvalid(f"the statement must have exactly the fields {sorted(_FIELDS)}")
         if not all(isinstance(data[f], str) for f in _FIELDS):
@@ -78,7 +78,7 @@ class SignedStatement:
         try:
             payload = base64.b64decode(data["payload"], validate=True)
             signature = base64.b64decode(data["signature"], validate=True)
-        except binascii.Error as exc:
+        except (binascii.Error, ValueError) as exc:  # a non-ASCII string raises ValueError
             raise StatementInvalid("payload or signature is not base64") from exc
         return cls(payload, signature, data["certificate"], data["alg"])
 
@@ -189,8 +189,8 @@ def verify_statement(
         raise StatementInvalid("the signature does not verify") from exc
     try:
         payload = json.loads(stmt.payload.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise StatementInvalid("the payload is not UTF-8 JSON") from exc
+    except (ValueError, RecursionError) as exc:
+        raise StatementInvalid("the payload is not UTF-8 JSON (or is nested too deeply)") from exc
     if not isinstance(payload, dict):
         raise StatementInvalid("the payload is not a JSON object")
     try:

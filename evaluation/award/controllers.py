@@ -12,7 +12,7 @@ from litestar.di import Provide
 
 from core.identity.principal import Principal
 from core.identity.roles import Role
-from core.schemas import Out, Strict
+from core.schemas import LotNumber, Out, Strict
 from core.web import UnitOfWork, principal_dependency, requires
 from evaluation.award import services
 from evaluation.award.models import Award
@@ -28,7 +28,7 @@ DEPENDENCIES = {"principal": Provide(principal_dependency, sync_to_thread=False)
 class DecisionIn(Strict):
     """The chosen rank; any rank but 1 needs a reason (rule 57)."""
 
-    lot: Annotated[int, msgspec.Meta(ge=1)] = 1
+    lot: LotNumber = 1
     rank: Annotated[int, msgspec.Meta(ge=1, le=3)] = 1
     reason: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
 
@@ -36,7 +36,7 @@ class DecisionIn(Strict):
 class ContractIn(Strict):
     """The contract's outcome for a lot."""
 
-    lot: Annotated[int, msgspec.Meta(ge=1)] = 1
+    lot: LotNumber = 1
     signed: bool = True
     note: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
 
@@ -44,7 +44,7 @@ class ContractIn(Strict):
 class LotIn(Strict):
     """A lot number."""
 
-    lot: Annotated[int, msgspec.Meta(ge=1)] = 1
+    lot: LotNumber = 1
 
 
 class AwardOut(Out):

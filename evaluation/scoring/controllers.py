@@ -234,7 +234,7 @@ class EvaluationController(Controller):
         """The current PDF plus one valid PAdES signature by the member's certified key; dissent optional."""
         try:
             pdf = base64.b64decode(data.pdf_base64, validate=True)
-        except binascii.Error as exc:
+        except (binascii.Error, ValueError) as exc:  # a non-ASCII string raises ValueError
             raise InvalidInput("pdf_base64: not base64") from exc
         async with uow() as session:
             return report_out(

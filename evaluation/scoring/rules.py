@@ -6,22 +6,26 @@ Pure functions over Decimals; the services feed them stored scores and opened pr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
 from core.errors import InvalidInput, RuleViolation
+from trading.tenders.scoring_template import (
+    PRICE_WEIGHT_MIN,
+    Benchmark,
+    Criterion,
+    PriceFormula,
+    Template,
+    non_negative,
+    parse_template,
+)
+
+__all__ = ["PRICE_WEIGHT_MIN", "Benchmark", "Criterion", "PriceFormula", "Template", "parse_template"]
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
-
-
-class PriceFormula(StrEnum):
-    """87号令 Art 55 base-price formula, or a 工程 benchmark-price formula set in the template."""
-
-    LOWEST_BASE = "lowest_base"
-    BENCHMARK = "benchmark"
 
 
 class ChangeReason(StrEnum):
@@ -43,94 +47,6 @@ class RejectionGround(StrEnum):
     BELOW_COST = "below_cost"
     NOT_RESPONSIVE = "not_responsive"
     COLLUSION = "collusion"
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """A scored factor with its range [0, max]."""
-
-    id: str
-    name: str
-    max: Decimal
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    """工程 benchmark price: mean of compliant prices × factor; points off per percent above or below it."""
-
-    factor: Decimal = Decimal(1)
-    deduct_above: Decimal = Decimal(1)
-    deduct_below: Decimal = Decimal("0.5")
-
-
-@dataclass(frozen=True)
-class Template:
-    """A tender's scoring template, normalized and checked."""
-
-    criteria: tuple[Criterion, ...]
-    price_points: Decimal
-    formula: PriceFormula = PriceFormula.LOWEST_BASE
-    benchmark: Benchmark = field(default_factory=Benchmark)
-    lowest_price_method: bool = False
-    abnormal_low_ratio: Decimal = Decimal("0.8")
-    deviation_threshold: Decimal = Decimal("0.2")
-
-    @property
-    def total_points(self) -> Decimal:
-        """All points the template can award."""
-        return self.price_points + sum((c.max for c in self.criteria), Decimal(0))
-
-
-PRICE_WEIGHT_MIN = {"goods": Decimal("0.30"), "services": Decimal("0.10")}
-"""Rule 46 (87号令 Art 55): the least price weight under 综合评分法."""
-
-_TEMPLATE_KEYS = {"criteria", "price", "abnormal_low_ratio", "deviation_threshold"}
-
-
-def _dec(value: Any, what: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError as exc:
-        raise InvalidInput(f"scoring_template: {what} is not a number") from exc
-    if not number.is_finite() or number < 0:
-        raise InvalidInput(f"scoring_template: {what} must be a non-negative number")
-    return number
-
-
-def parse_template(raw: Mapping[str, Any], *, category: str, legal_basis: str, method: str) -> Template:
-    """Normalize {"price": 60, "technical": 30} or {"criteria": [...], "price": {...}} and check rules 44-46."""
-    lowest = "最低" in method or "lowest" in method.lower()
-    if "criteria" not in raw:
-        criteria = tuple(Criterion(k, k, _dec(v, k)) for k, v in raw.items() if k not in _TEMPLATE_KEYS)
-        given = raw.get("price", 100 if lowest else 0)
-        price: Mapping[str, Any] = given if isinstance(given, Mapping) else {"points": given}
-    else:
-        criteria = tuple(
-            Criterion(str(c["id"]), str(c.get("name", c["id"])), _dec(c["max"], f"criterion {c['id']}"))
-            for c in raw.get("criteria", [])
-        )
-        given = raw.get("price", {})
-        price = given if isinstance(given, Mapping) else {"points": given}
-    formula = PriceFormula(price.get("formula", PriceFormula.LOWEST_BASE.value))
-    template = Template(
-        criteria=criteria,
-        price_points=_dec(price.get("points", 0), "price points"),
-        formula=formula,
-        benchmark=Benchmark(**{k: _dec(v, k) for k, v in price.get("benchmark", {}).items()}),
-        lowest_price_method=lowest,
-        abnormal_low_ratio=_dec(raw.get("abnormal_low_ratio", "0.8"), "abnormal_low_ratio"),
-        deviation_threshold=_dec(raw.get("deviation_threshold", "0.2"), "deviation_threshold"),
-    )
-    if len({c.id for c in criteria}) != len(criteria):
-        raise InvalidInput("scoring_template: criterion ids must be unique")
-    if legal_basis == "procurement_law":
-        if formula is not PriceFormula.LOWEST_BASE:
-            raise RuleViolation(45, "政府采购 price scores use the base-price formula only (87号令 Art 55)")
-        minimum = PRICE_WEIGHT_MIN.get(category)
-        total = template.total_points
-        if not lowest and minimum is not None and total > 0 and template.price_points / total < minimum:
-            raise RuleViolation(46, f"the price weight for {category} must be at least {minimum:%} (87号令 Art 55)")
-    return template
 
 
 def q(value: Decimal) -> Decimal:
@@ -183,7 +99,7 @@ def check_criteria(template: Template, given: Mapping[str, Any]) -> dict[str, De
         raise InvalidInput(f"criteria: score exactly {sorted(expected)}")
     parsed = {}
     for key, value in given.items():
-        score = _dec(value, f"criterion {key}")
+        score = non_negative(value, f"criterion {key}")
         if score > expected[key].max:
             raise RuleViolation(53, f"criterion {key}: {score} is above its maximum {expected[key].max}")
         parsed[key] = score

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from core.schemas import NOT_BLANK, Out, Strict
+from core.schemas import NOT_BLANK, LotNumber, Out, Strict
 from evaluation.scoring.rules import ChangeReason, RejectionGround
 
 Reason = Annotated[str, msgspec.Meta(max_length=4000)]
@@ -24,7 +24,7 @@ class EntryIn(Strict):
 class ReviewIn(Strict):
     """A pass/fail verdict on one bid with rule-50 grounds when failed."""
 
-    lot: Annotated[int, msgspec.Meta(ge=1)]
+    lot: LotNumber
     bidder: uuid.UUID
     passed: bool
     grounds: list[RejectionGround] = msgspec.field(default_factory=list)
@@ -65,7 +65,7 @@ class RejectionVoteIn(Strict):
 class ClarificationIn(Strict):
     """Ask an abnormally low bid to explain itself (rule 49)."""
 
-    lot: Annotated[int, msgspec.Meta(ge=1)]
+    lot: LotNumber
     bidder: uuid.UUID
     question: Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=NOT_BLANK)]
     hours: Annotated[int, msgspec.Meta(ge=1, le=240)] = 24

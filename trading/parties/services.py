@@ -14,6 +14,7 @@ from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.journal import record_event
 from signing.ca import CertificateAuthority, CertificateRequestRefused, issue_certificate, public_key_sha256
+from signing.envelope import InvalidKey, check_recipient
 
 
 async def list_organizations(session: AsyncSession, org_type: str | None = None) -> list[Organization]:
@@ -104,7 +105,12 @@ async def list_certificates(session: AsyncSession, principal: Principal) -> list
 async def register_age_recipient(
     session: AsyncSession, principal: Principal, recipient: str, label: str | None
 ) -> AgeRecipient:
-    """Record the public recipient of an age identity the caller keeps (custodians, bidders)."""
+    """Record the public recipient of an age identity the caller keeps (custodians, bidders); it must be a valid
+    X25519 recipient, since the newest one of a custodian seals every escrow share it is sent."""
+    try:
+        check_recipient(recipient)
+    except InvalidKey as exc:
+        raise InvalidInput(f"recipient: {exc} (checksum or key invalid)", field="recipient") from exc
     existing = await session.scalar(select(AgeRecipient).where(AgeRecipient.recipient == recipient))
     if existing is not None:
         if existing.user_id != principal.user_id:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
+from litestar.exceptions import SerializationException
 from litestar.params import Parameter
 from litestar.response import Stream
 
@@ -44,9 +45,15 @@ agency_only = requires(Role.AGENCY)
 
 
 async def floor_price_guard(request: Request[Any, Any, Any]) -> None:
-    """Rule 10 before decoding: a body carrying a floor price is refused naming the rule, not as an unknown field."""
-    if await request.body():
-        refuse_floor_price(await request.json())
+    """Rule 10 before decoding: a body carrying a floor price is refused naming the rule, not as an unknown field; a
+    body that does not parse is left to the route's own decoding, which says what is wrong."""
+    if not await request.body():
+        return
+    try:
+        body = await request.json()
+    except (SerializationException, ValueError, RecursionError):
+        return
+    refuse_floor_price(body)
 
 
 def tender_out(tender: Tender) -> TenderOut:

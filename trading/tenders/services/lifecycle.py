@@ -31,6 +31,7 @@ from trading.tenders.rules import (
     rules_from_settings,
 )
 from trading.tenders.schemas import AmendmentIn, TenderIn
+from trading.tenders.scoring_template import parse_template
 from trading.tenders.services.access import managed_tender
 from trading.tenders.services.content import publish_notice
 from trading.tenders.services.suspension import ensure_not_suspended
@@ -94,6 +95,9 @@ async def create_tender(session: AsyncSession, settings: Settings, principal: Pr
     """A draft tender by an agency for a tenderee; its terms are judged now and again at publication."""
     _require_aware(data.bid_deadline, "bid_deadline")
     check_terms(_terms_of_input(data), rules_from_settings(settings.tendering_bond_cap_yuan))
+    parse_template(
+        data.scoring_template, category=data.category, legal_basis=data.legal_basis, method=data.evaluation_method
+    )
     await _check_parties(session, data)
     tender = Tender(
         id=uuid.uuid4(),
@@ -149,6 +153,12 @@ async def publish_tender(
     status = transition(TenderStatus(tender.status), TenderStatus.PUBLISHED)
     rules = rules_from_settings(settings.tendering_bond_cap_yuan)
     check_terms(terms_of(tender), rules)
+    parse_template(
+        tender.scoring_template,
+        category=tender.category,
+        legal_basis=tender.legal_basis,
+        method=tender.evaluation_method,
+    )
     now = await db_now(session)
     check_bid_period(now, tender.bid_deadline, rules)
     documents = await session.scalar(select(func.count()).where(TenderDocument.tender_id == tender.id))
