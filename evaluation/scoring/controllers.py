@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import tarfile
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
+from litestar.response import Stream
 
-from core.errors import InvalidInput
+from bidding.opening import context as opening_context
+from core.errors import InvalidInput, NotFound
 from core.identity.principal import Principal
 from core.identity.roles import Role
+from core.schemas import LotNumber
 from core.web import UnitOfWork, principal_dependency, requires
 from evaluation.report import services as report_services
 from evaluation.report.models import EvaluationReport
@@ -62,6 +70,20 @@ def report_out(r: EvaluationReport) -> ReportOut:
     return ReportOut(id=r.id, tender_id=r.tender_id, status=r.status, pdf_sha256=r.pdf_sha256, results=r.results)
 
 
+async def _member_chunks(package: Path, member: str) -> AsyncIterator[bytes]:
+    """A file inside an opened package, read in a worker thread chunk by chunk (never whole in memory)."""
+    archive = await asyncio.to_thread(tarfile.open, package, "r:")
+    try:
+        handle = await asyncio.to_thread(archive.extractfile, member)
+        if handle is None:
+            return
+        while chunk := await asyncio.to_thread(handle.read, FILE_CHUNK):
+            yield chunk
+    finally:
+        await asyncio.to_thread(archive.close)
+
+
+FILE_CHUNK = 1024 * 1024
 DEPENDENCIES = {"principal": Provide(principal_dependency, sync_to_thread=False)}
 BIDDERS = [requires(Role.BIDDER)]
 
@@ -90,6 +112,22 @@ class EvaluationController(Controller):
                 BidOut(lot=b.lot, bidder=b.bidder, bidder_name=b.bidder_name, price=str(b.price), files=b.files)
                 for b in await services.bids_for_member(session, principal, tender_id)
             ]
+
+    @get("/files", guards=[EXPERT], summary="One file of an opened bid (seated members)")
+    async def file(
+        self, uow: UnitOfWork, principal: Principal, tender_id: uuid.UUID, lot: LotNumber, bidder: uuid.UUID, name: str
+    ) -> Stream:
+        """The decrypted file as the opening checked it against the bidder's signed manifest (SHA-256 in /bids)."""
+        async with uow.read() as session:
+            bid_id, member = await services.bid_file(session, principal, tender_id, lot, bidder, name)
+        package = opening_context.current().package_path(bid_id)
+        if not await asyncio.to_thread(package.is_file):
+            raise NotFound(f"the opened package of this bid is not kept on this server ({package.name})")
+        return Stream(
+            _member_chunks(package, f"files/{member}"),
+            media_type="application/octet-stream",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(Path(member).name)}"},
+        )
 
     @post("/reviews", guards=[EXPERT], status_code=201, summary="Qualification and compliance verdict")
     async def review(

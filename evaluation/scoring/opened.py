@@ -26,6 +26,8 @@ class OpenedBid:
     bidder_credit_code: str
     price: Decimal
     files: list[dict[str, Any]]
+    bid_id: uuid.UUID | None = None
+    """The bid version that was opened: its checked package is `opened/<bid_id>.tar` (bidding.opening.context)."""
 
 
 async def opened_bids(session: AsyncSession, tender_id: uuid.UUID) -> list[OpenedBid]:
@@ -38,8 +40,10 @@ async def opened_bids(session: AsyncSession, tender_id: uuid.UUID) -> list[Opene
         )
     ).all()
     latest: dict[tuple[int, str], dict[str, Any]] = {}
+    opened: dict[tuple[int, str], uuid.UUID | None] = {}
     for event in events:
-        latest[(int(event.payload["lot"]), event.payload["bidder"])] = event.payload
+        key = (int(event.payload["lot"]), event.payload["bidder"])
+        latest[key], opened[key] = event.payload, event.subject_id
     orgs = {
         o.id: o
         for o in (
@@ -57,6 +61,7 @@ async def opened_bids(session: AsyncSession, tender_id: uuid.UUID) -> list[Opene
                 bidder_credit_code=org.credit_code if org else "",
                 price=Decimal(str(payload["price"])),
                 files=list(payload.get("files") or []),
+                bid_id=opened[(lot, bidder)],
             )
         )
     return sorted(bids, key=lambda b: (b.lot, b.bidder_name, str(b.bidder)))

@@ -122,6 +122,17 @@ async def bids_for_member(session: AsyncSession, principal: Principal, tender_id
     return await opened_bids(session, tender_id)
 
 
+async def bid_file(
+    session: AsyncSession, principal: Principal, tender_id: uuid.UUID, lot: int, bidder: uuid.UUID, name: str
+) -> tuple[uuid.UUID, str]:
+    """(bid id, file name) of one file of an opened bid, for a seated member of this committee only."""
+    await seat_of(session, principal, tender_id)
+    bid = await _bid(session, tender_id, lot, bidder)
+    if bid.bid_id is None or name not in {str(f.get("name")) for f in bid.files}:
+        raise NotFound(f"the bid of {bidder} for lot {lot} has no file {name!r}")
+    return bid.bid_id, name
+
+
 async def _bid(session: AsyncSession, tender_id: uuid.UUID, lot: int, bidder: uuid.UUID) -> OpenedBid:
     for bid in await opened_bids(session, tender_id):
         if bid.lot == lot and bid.bidder == bidder:

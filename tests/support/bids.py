@@ -92,19 +92,26 @@ async def demo_tender(client: httpx.AsyncClient) -> dict[str, Any]:
 
 
 def package_bytes(tender: str, lot: int, bidder: str, price: str = "11800000.00") -> bytes:
-    """A small bid package (manifest + one file) built in memory."""
+    """A small bid package (manifest + one file, 技术标.txt) built in memory."""
+    import hashlib
+    import tempfile
+
     from signing.sealed_bid import write_package
 
+    content = f"技术标 of {bidder} for lot {lot}: {price}".encode()
     manifest = {
         "format": "sunbid-bid-package/v1",
         "tender": tender,
         "lot": lot,
         "bidder": bidder,
         "opening_sheet": OpeningSheet(price, 365, "合格").as_json(),
-        "files": [],
+        "files": [{"name": "技术标.txt", "sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}],
     }
     out = io.BytesIO()
-    write_package(manifest, [], out)
+    with tempfile.TemporaryDirectory() as folder:
+        document = Path(folder) / "技术标.txt"
+        document.write_bytes(content)
+        write_package(manifest, [document], out)
     return out.getvalue()
 
 

@@ -61,6 +61,9 @@ def public(status: int | str) -> Expect:
 
 
 WORKROOM = guarded(("expert", "tenderee"), lambda w: OK if w.member else 404)
+NO_PACKAGE = guarded(("expert", "tenderee"), lambda _: 404)
+"""A bid file of the simulated opening: it kept no package, so members get 404 as well (test_opening_to_award
+downloads real ones)."""
 SEAT = guarded(("expert",), lambda w: OK if w.member else 404)
 
 
@@ -83,6 +86,7 @@ class Case:
     expect: Expect
     body: Any = None
     csv: bool = False
+    query: str = ""
 
 
 def cases(signed: bool) -> list[Case]:
@@ -93,6 +97,12 @@ def cases(signed: bool) -> list[Case]:
     return [
         Case("POST", f"{ev}/enter", WORKROOM, {"no_conflict": True}),
         Case("GET", f"{ev}/bids", WORKROOM),
+        Case(
+            "GET",
+            f"{ev}/files",
+            guarded(("expert", "tenderee"), lambda _: 404),
+            query=f"?lot=1&bidder={bidder}&name=技术标.pdf",
+        ),
         Case("POST", f"{ev}/reviews", WORKROOM, {"lot": 1, "bidder": bidder, "passed": True}),
         Case("POST", f"{ev}/scores", WORKROOM, {"statement": "{}"}),
         Case("POST", f"{ev}/scores/revisions", WORKROOM, {"statement": "{}", "reason": "sum_error"}),
@@ -192,7 +202,7 @@ async def _run(
     failures = []
     tokens = {w.name: await auth(client, users[w.name]) for w in callers if w is not ANONYMOUS}
     for case in cases(signed):
-        path = case.template
+        path = case.template + case.query
         for name, value in ids.items():
             path = path.replace("{" + name + "}", value)
         for who in callers:

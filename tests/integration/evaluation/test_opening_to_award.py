@@ -4,6 +4,7 @@ signed by all five (the last one through `sunbid evaluation sign-report`), candi
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -112,8 +113,36 @@ async def test_real_opening_to_signed_report_and_candidates(
         shown = (await client.get(f"/api/evaluations/{tid}/bids", headers=first.headers)).json()
         assert {b["bidder"]: b["price"] for b in shown} == read
         assert {b["bidder_name"] for b in shown} == {r["bidder_name"] for r in reading["data"]["bids"]}
+        files_url = f"/api/evaluations/{tid}/files"
+        for bid in shown:
+            assert bid["files"], bid
+            for listed in bid["files"]:
+                query = {"lot": bid["lot"], "bidder": bid["bidder"], "name": listed["name"]}
+                got = await client.get(files_url, params=query, headers=first.headers)
+                assert got.status_code == 200, got.text
+                assert hashlib.sha256(got.content).hexdigest() == listed["sha256"]
+        some = {"lot": shown[0]["lot"], "bidder": shown[0]["bidder"], "name": shown[0]["files"][0]["name"]}
+        outsider = next(e for name, e in everyone.items() if name not in experts)
+        assert (await client.get(files_url, params=some, headers=outsider.headers)).status_code == 404
+        assert (await client.get(files_url, params=some, headers=await auth(client, "bidder1"))).status_code == 403
+        missing = await client.get(files_url, params={**some, "name": "../etc/passwd"}, headers=first.headers)
+        assert missing.status_code == 404
 
-        await review_and_score(client, tid, experts, org_of, criteria=SUBJECTIVE)
+        *api_scorers, cli_scorer = list(experts)
+        await review_and_score(client, tid, {u: experts[u] for u in api_scorers}, org_of, criteria=SUBJECTIVE)
+        signed_in = ("--server", base, "-u", cli_scorer, "--password", DEMO_PASSWORD, "--tender", tid)
+        wallet = ("--passphrase", PASSPHRASE, "--wallet-dir", str(tmp_path / "wallets"))
+        fetched = await _cli("evaluation", "bids", *signed_in, "--out", str(tmp_path / "files"))
+        assert fetched.exit_code == 0, fetched.output
+        downloaded = sorted(p for p in (tmp_path / "files").rglob("*") if p.is_file())
+        assert len(downloaded) == sum(len(b["files"]) for b in shown)
+        for name, org in org_of.items():
+            reviewed = await _cli("evaluation", "review", *signed_in, "--bidder", org, "--pass")
+            assert reviewed.exit_code == 0, reviewed.output
+            points = [f"--criterion={k}={v}" for k, v in SUBJECTIVE[name].items()]
+            scored = await _cli("evaluation", "score", *signed_in, *wallet, "--bidder", org, *points)
+            assert scored.exit_code == 0, scored.output
+            assert "scored and signed" in scored.output
         report = await client.post(f"/api/evaluations/{tid}/report", headers=first.headers)
         assert report.status_code == 201, report.text
         lot = report.json()["results"]["lots"][0]
