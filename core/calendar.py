@@ -166,3 +166,8 @@ def end_of_day(day: date) -> datetime:
 def at_local_time(day: date, clock: time) -> datetime:
     """An aware instant at a local Asia/Shanghai wall-clock time on `day`."""
     return datetime.combine(day, clock, tzinfo=SHANGHAI)
+
+
+def beijing(moment: datetime) -> str:
+    """A moment as people read it in messages: the Beijing date and time, to the minute."""
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M Beijing time")

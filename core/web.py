@@ -18,7 +18,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.params import HeaderParameter, ParameterKwarg
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import (
@@ -116,24 +116,24 @@ async def json_body_guard(connection: ASGIConnection[Any, Any, Any, Any], route_
 
 
 def _nul_path(body: bytes) -> str | None:
-    """Where in a JSON body the first NUL character is; None when there is none or the body does not parse (the
-    route's own decoding then says what is wrong)."""
+    """Where in a JSON body a NUL character is (a depth-first walk, linear in the body); None when there is none or
+    the body does not parse (the route's own decoding then says what is wrong)."""
     try:
         stack: list[tuple[str, Any]] = [("", json.loads(body))]
     except (ValueError, RecursionError):
         return None
     while stack:
-        path, value = stack.pop(0)
+        path, value = stack.pop()
         if isinstance(value, str) and "\x00" in value:
             return path or "body"
         if isinstance(value, dict):
-            for key, item in value.items():
+            for key, item in reversed(value.items()):
                 here = f"{path}.{key}" if path else str(key)
                 if "\x00" in key:
                     return here
                 stack.append((here, item))
         elif isinstance(value, list):
-            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+            stack.extend((f"{path}[{i}]", item) for i, item in reversed(list(enumerate(value))))
     return None
 
 
@@ -237,17 +237,18 @@ def _sqlstate(exc: BaseException) -> str | None:
 
 def database_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     """A database refusal caused by the request's values: 4xx naming the kind of problem; anything else is a 500."""
-    refusal = DATABASE_REFUSALS.get(_sqlstate(exc) or "")
-    if refusal is None and isinstance(exc, asyncpg.exceptions.DataError | DataError):
-        refusal = (422, "out-of-range", "Value out of range", "a value cannot be stored in its field (out of range)")
+    state = _sqlstate(exc)
+    refusal = DATABASE_REFUSALS.get(state or "")
     if refusal is None:
         return internal_error_handler(request, exc)
-    logger.warning("database refused %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+    logger.warning("the database refused %s %s (SQLSTATE %s)", request.method, request.url.path, state, exc_info=exc)
     return problem(*refusal, request.url.path)
 
 
 def unreadable_body_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    """A body nested too deeply to read, or not UTF-8: 400, not a crash."""
+    """A body nested too deeply to read, or not UTF-8: 400, not a crash (logged with its trace, in case it was the
+    server's own recursion)."""
+    logger.warning("unreadable request %s %s", request.method, request.url.path, exc_info=exc)
     what = "nested too deeply to read" if isinstance(exc, RecursionError) else "not valid UTF-8"
     return problem(400, "unreadable-body", "Unreadable request", f"the request is {what}", request.url.path)
 
@@ -258,7 +259,6 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Callable[..., Response[Any]]] = 
     HTTPException: http_error_handler,
     DBAPIError: database_error_handler,
     asyncpg.PostgresError: database_error_handler,
-    asyncpg.exceptions.DataError: database_error_handler,
     RecursionError: unreadable_body_handler,
     UnicodeDecodeError: unreadable_body_handler,
     Exception: internal_error_handler,

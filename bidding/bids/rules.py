@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bidding.bids.errors import BidNotEncrypted, BidSubmissionClosed, StatementRefused
+from core.calendar import beijing
 from signing.envelope import AGE_MAGIC, is_age_file, is_valid_recipient
 from signing.sealed_bid import SUBMISSION_TYPE, WITHDRAWAL_TYPE
 
@@ -23,10 +24,12 @@ _WITHDRAWAL_FIELDS = frozenset({"type", "bid", "tender", "lot", "bidder", "versi
 def check_open(now: datetime, deadline: datetime, status: str) -> None:
     """Rule 22: accepted strictly before the deadline by the database clock, and only while published."""
     if status != "published":
-        raise BidSubmissionClosed(f"the tender is {status}; bids are accepted only while it is published")
+        raise BidSubmissionClosed(
+            f"the tender is {status}: bids are submitted and withdrawn only while it is published, before its deadline"
+        )
     if now >= deadline:
         raise BidSubmissionClosed(
-            f"the bid deadline {deadline.isoformat()} has passed (database time {now.isoformat()}); "
+            f"the bid deadline {beijing(deadline)} has passed (database time {beijing(now)}); "
             "anything later is refused and an upload not complete by the deadline counts as withdrawn"
         )
 

@@ -52,11 +52,14 @@ def _check_package(path: Path) -> dict[str, Any]:
             if member.name == MANIFEST_NAME and manifest is None:
                 manifest = json.loads(data.read())
                 continue
+            name = member.name.removeprefix("files/")
+            if member.name != f"files/{name}" or "/" in name or name in seen:
+                raise DecryptFailed(f"the package holds {member.name!r} outside files/ or twice")
             digest, size = hashlib.sha256(), 0
             while chunk := data.read(READ_CHUNK):
                 digest.update(chunk)
                 size += len(chunk)
-            seen[member.name.removeprefix("files/")] = (digest.hexdigest(), size)
+            seen[name] = (digest.hexdigest(), size)
     if not isinstance(manifest, dict) or manifest.get("format") != PACKAGE_FORMAT:
         raise DecryptFailed(f"the package has no {PACKAGE_FORMAT} manifest")
     listed = {f["name"]: (f["sha256"], f["size"]) for f in manifest.get("files", [])}

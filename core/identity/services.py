@@ -13,7 +13,7 @@ from typing import cast
 import asyncpg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -148,14 +148,15 @@ async def login(
     unknown name), issue a token; never journaled (docs/security.md)."""
     now = await db_now(session)
     throttle = await _throttle(session, username[:64], source[:45])
+    user = await session.scalar(select(User).where(User.username == username))
     if throttle.locked_until is not None and throttle.locked_until > now:
         return LoginOutcome(
+            user=user,
             refusal=AccountLocked(
                 f"too many failed sign-ins from your address; try again after {throttle.locked_until.isoformat()}",
                 locked_until=throttle.locked_until.isoformat(),
             ),
         )
-    user = await session.scalar(select(User).where(User.username == username))
     usable = user is not None and user.active
     verified = _verify_quietly(user.password_hash if user is not None and usable else _DUMMY_HASH, password)
     if user is None or not usable or not verified:
@@ -164,13 +165,16 @@ async def login(
             return LoginOutcome(user=user, refusal=BadCredentials("username or password is wrong"))
         throttle.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
         throttle.failures = 0
+        await session.execute(  # lapsed locks of any name and address: the table does not keep growing
+            delete(LoginThrottle).where(LoginThrottle.locked_until < now - timedelta(days=1))
+        )
         return LoginOutcome(
             user=user,
             refusal=AccountLocked(
                 f"too many failed sign-ins from your address; locked for {settings.login_lockout_minutes} minutes"
             ),
         )
-    await session.delete(throttle)
+    throttle.failures, throttle.locked_until = 0, None
     token = secrets.token_urlsafe(32)
     session.add(
         AuthToken(
@@ -183,17 +187,19 @@ async def login(
 
 
 async def _throttle(session: AsyncSession, username: str, source: str) -> LoginThrottle:
-    """The (locked) throttle row of this account name and address, created on first use."""
-    await session.execute(insert(LoginThrottle).values(username=username, source=source).on_conflict_do_nothing())
-    throttle = await session.scalar(
-        select(LoginThrottle)
-        .where(LoginThrottle.username == username, LoginThrottle.source == source)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if throttle is None:
-        raise RuntimeError("a throttle row exists once inserted")
-    return throttle
+    """The (locked) throttle row of this account name and address, created on first use (again, if a concurrent
+    purge removed it between the insert and the lock)."""
+    for _ in range(3):
+        await session.execute(insert(LoginThrottle).values(username=username, source=source).on_conflict_do_nothing())
+        throttle = await session.scalar(
+            select(LoginThrottle)
+            .where(LoginThrottle.username == username, LoginThrottle.source == source)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if throttle is not None:
+            return throttle
+    raise RuntimeError("the throttle row vanished three times in a row")
 
 
 def _verify_quietly(password_hash: str, password: str) -> bool:

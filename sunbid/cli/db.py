@@ -102,7 +102,9 @@ def clock(forward: str | None, at: datetime | None, reset: bool) -> None:
             try:
                 await set_clock_offset(session, target)
             except DBAPIError as exc:
-                raise click.ClickException("the database clock cannot be moved in production mode") from exc
+                if "production" in str(exc.orig):
+                    raise click.ClickException("the database clock cannot be moved in production mode") from exc
+                raise click.ClickException(f"the database refused the new clock: {exc.orig}") from exc
             now = await db_now(session)
         return now, await get_clock_offset(session)
 

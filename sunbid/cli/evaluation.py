@@ -140,7 +140,7 @@ def bids(server: str, username: str, password: str, tender: str, out: Path | Non
 def _download(client: ApiClient, tender: str, bid: dict[str, Any], listed: dict[str, Any], out: Path) -> None:
     folder = out / f"lot-{bid['lot']}" / bid["bidder"]
     target = (folder / listed["name"]).resolve()
-    if not target.is_relative_to(folder.resolve()):
+    if not target.is_relative_to(folder.resolve()) or target == folder.resolve():
         raise click.ClickException(f"refusing a file name that leaves its folder: {listed['name']!r}")
     target.parent.mkdir(parents=True, exist_ok=True)
     query = {"lot": bid["lot"], "bidder": bid["bidder"], "name": listed["name"]}

@@ -71,23 +71,24 @@ def describe(frame: dict[str, Any]) -> str:
 
 
 class _Hall:
-    """What a client has seen of the hall: requests go once the opening has started (sent earlier they would be
-    refused), and with requests, `until` is met only by replies and by messages newer than the replay on joining
-    (a replayed `bid.decrypted` of another lot must not end a release early)."""
+    """What a client has seen of the hall. The hall sends the backlog first and `welcome` last, so every frame before
+    `welcome` is replay. Requests go once the opening runs (sent earlier they would be refused); with requests,
+    `until` is met only by replies and by live messages (a replayed `bid.decrypted` of another lot must not end a
+    release early)."""
 
     def __init__(self, requests: list[dict[str, Any]], until: str | None) -> None:
         self.requests, self.until = requests, until
         self.sent = False
-        self.replayed_up_to = 0
+        self.welcomed = False
 
     def ready(self, frame: dict[str, Any]) -> bool:
         """Whether this frame is the moment to send the requests."""
-        if self.sent or not self.requests:
-            return False
         if frame.get("type") == "welcome":
-            self.replayed_up_to = int(frame.get("last_seq") or 0)
-            return frame.get("status") not in (None, "waiting")
-        return frame.get("kind") == "opening.started" and int(frame.get("seq") or 0) > self.replayed_up_to
+            self.welcomed = True
+            return bool(self.requests) and not self.sent and frame.get("status") not in (None, "waiting")
+        if self.sent or not self.requests or not self.welcomed:
+            return False
+        return frame.get("kind") == "opening.started"
 
     def done(self, frame: dict[str, Any]) -> bool:
         """Whether the frame is the one `until` waits for."""
@@ -97,7 +98,7 @@ class _Hall:
             return True
         if frame.get("kind") != self.until:
             return False
-        return not self.requests or (self.sent and int(frame.get("seq") or 0) > self.replayed_up_to)
+        return not self.requests or (self.sent and self.welcomed)
 
 
 async def _join(url: str, last_seq: int, requests: list[dict[str, Any]], until: str | None, seconds: float) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from core.calendar import HolidaySnapshot, calendar_days_between, local_day
+from core.calendar import HolidaySnapshot, beijing, calendar_days_between, local_day
 from core.errors import InvalidInput
 from supervision.cases.errors import IntakeClosed, PrerequisiteMissing, WrongProcedure
 from supervision.cases.states import CaseKind, Matter
@@ -98,7 +98,7 @@ def check_objection_intake(matter: Matter, now: datetime, stage: str, bid_deadli
         raise IntakeClosed(
             7,
             f"objections to the tender documents close {OBJECTION_DOCS_LEAD_DAYS} 日 before the bid deadline "
-            f"({bid_deadline.isoformat()})",
+            f"({beijing(bid_deadline)})",
         )
 
 
@@ -116,7 +116,7 @@ def challenge_intake_end(known_on: date, snapshot: HolidaySnapshot) -> datetime:
 def check_before(now: datetime, end: datetime, rule: int, what: str) -> None:
     """Refuse a filing after its window's last 24:00."""
     if now >= end:
-        raise IntakeClosed(rule, f"{what} closed at {end.isoformat()}")
+        raise IntakeClosed(rule, f"{what} closed at {beijing(end)}")
 
 
 @dataclass(frozen=True)

@@ -299,10 +299,10 @@ class TenderController(Controller):
     async def answer(
         self, tender_id: uuid.UUID, question_id: uuid.UUID, data: AnswerIn, uow: UnitOfWork, principal: Principal
     ) -> QuestionOut:
-        """Publish the answer to everyone."""
+        """Publish the answer to everyone; the asker is not named here (the list names it after the deadline)."""
         async with uow() as session:
             question = await questions.answer(session, principal, tender_id, question_id, data.answer)
-        return question_out(question, show_asker=True)
+        return question_out(question, show_asker=False)
 
 
 def _quote(name: str) -> str:

@@ -15,11 +15,19 @@ from core.journal import SYSTEM, Actor
 from supervision.cases.models import Case
 from supervision.cases.states import CaseKind, CaseStatus
 from trading.tenders.models import Tender
+from trading.tenders.rules import bidders_sealed
 
 
 def sealed_for(principal: Principal, tender: Tender, now: datetime) -> bool:
-    """A bidder acting before the deadline is a potential bidder, whose name is a secret until then (rule 12)."""
-    return now < tender.bid_deadline and principal.has(Role.BIDDER)
+    """A bidder acting before the deadline is a potential bidder, whose name is a secret until then (rule 12), and
+    for good on a tender cancelled before its deadline."""
+    return principal.has(Role.BIDDER) and bidders_sealed(tender.bid_deadline, tender.cancelled_at, now)
+
+
+def confidential_for(principal: Principal, tender: Tender, now: datetime) -> bool:
+    """Whether a bidder's act enters the ledger as a blinded commitment: while sealed and the tender's sealed stream
+    can still publish it (a cancelled tender's stream is closed; there its acts are recorded as the platform's)."""
+    return sealed_for(principal, tender, now) and tender.cancelled_at is None
 
 
 def public_actor(principal: Principal, tender: Tender, now: datetime) -> Actor:

@@ -23,7 +23,7 @@ from supervision.cases import rules
 from supervision.cases.errors import PrerequisiteMissing
 from supervision.cases.models import Case
 from supervision.cases.schemas import CaseIn
-from supervision.cases.services.access import public_actor, sealed_for
+from supervision.cases.services.access import confidential_for, public_actor, sealed_for
 from supervision.cases.services.suspension import hold_contract, hold_suspension
 from supervision.cases.states import ANSWERABLE, CaseKind, CaseStatus, Matter
 from supervision.clocks.periods import period_end
@@ -188,7 +188,9 @@ async def _record_filing(
         "answer_due_at": case.answer_due_at.isoformat() if case.answer_due_at else None,
         "acceptance_due_at": case.acceptance_due_at.isoformat() if case.acceptance_due_at else None,
     }
-    if sealed_for(principal, tender, now):
+    if confidential_for(principal, tender, now):
         await commit_confidential(session, tender.id, "case.filed", facts, actor=principal.actor, subject_id=case.id)
     else:
-        await record_event(session, "case.filed", facts, actor=principal.actor, subject_id=case.id)
+        if sealed_for(principal, tender, now):  # a cancelled tender: its bidders stay unnamed for good
+            facts.pop("complainant")
+        await record_event(session, "case.filed", facts, actor=public_actor(principal, tender, now), subject_id=case.id)

@@ -17,11 +17,11 @@ from core.settings import Settings
 from supervision.cases import rules
 from supervision.cases.models import Case
 from supervision.cases.services.access import (
+    confidential_for,
     ensure_handling_regulator,
     ensure_respondent,
     locked_case,
     public_actor,
-    sealed_for,
 )
 from supervision.cases.services.suspension import (
     hold_contract,
@@ -240,10 +240,10 @@ async def withdraw_case(session: AsyncSession, principal: Principal, case_id: uu
     rule = _rule_of(case, tender.legal_basis)
     await release_suspension(session, case, rule=rule, reason="case withdrawn", actor=actor)
     await release_contract(session, case, reason="case withdrawn", actor=actor)
-    if sealed_for(principal, tender, now):
+    if confidential_for(principal, tender, now):
         await commit_confidential(
             session, tender.id, "case.withdrawn", _facts(case), actor=principal.actor, subject_id=case.id
         )
     else:
-        await _record(session, principal, case, "case.withdrawn")
+        await record_event(session, "case.withdrawn", _facts(case), actor=actor, subject_id=case.id)
     return case

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +76,35 @@ def test_a_long_value_from_another_client_is_cut_short_in_the_reason(tmp_path: P
     assert "price '9999" in caught.value.reason
     assert len(caught.value.reason) < 250
     assert "\n" not in caught.value.reason
+
+
+@pytest.mark.parametrize("members", [["files/a.txt", "a.txt"], ["files/a.txt", "files/a.txt"], ["files/x/a.txt"]])
+def test_a_file_outside_files_or_twice_fails_the_decryption(tmp_path: Path, members: list[str]) -> None:
+    """What the evaluation serves must be the very member whose hash was checked: one name, under files/."""
+    import hashlib
+    import tarfile
+
+    content = b"technical offer"
+    name = members[-1].rsplit("/", 1)[-1]
+    manifest = {
+        "format": PACKAGE_FORMAT,
+        "tender": "t",
+        "lot": 1,
+        "bidder": "b",
+        "opening_sheet": GOOD_SHEET,
+        "files": [{"name": name, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}],
+    }
+    package = io.BytesIO()
+    with tarfile.open(fileobj=package, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        body = json.dumps(manifest).encode()
+        for member, data in [("manifest.json", body), *[(m, content) for m in members]]:
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    package.seek(0)
+    identity = generate_identity()
+    sealed = tmp_path / "bid.age"
+    with sealed.open("wb") as out:
+        seal_package(package, out, [identity.recipient])
+    with pytest.raises(DecryptFailed, match="outside files/ or twice"):
+        open_sealed(str(sealed), identity.secret, str(tmp_path / "opened" / "bid.tar"))

@@ -16,6 +16,7 @@ from core.identity.roles import Role
 from core.journal import record_event
 from trading.tenders.errors import ConfidentialUntilDeadline
 from trading.tenders.models import DocumentDownload, TenderDocument
+from trading.tenders.rules import bidders_sealed
 from trading.tenders.services.access import is_manager, managed_tender, readable_tender
 from trading.tenders.states import TenderStatus
 
@@ -105,10 +106,11 @@ async def list_downloads(session: AsyncSession, principal: Principal, tender_id:
     tender = await readable_tender(session, principal, tender_id)
     if not (is_manager(principal, tender) or principal.has(Role.REGULATOR)):
         raise Forbidden("the downloader list is for the tender's agency and regulators only")
-    now = await db_now(session)
-    if now < tender.bid_deadline:
+    if bidders_sealed(tender.bid_deadline, tender.cancelled_at, await db_now(session)):
         raise ConfidentialUntilDeadline(
-            12, "who downloaded the tender documents stays confidential until the bid deadline"
+            12,
+            "who downloaded the tender documents stays confidential until the bid deadline (for good when the "
+            "tender was cancelled before it)",
         )
     rows = await session.scalars(
         select(DocumentDownload)
