@@ -30,7 +30,8 @@ def award_release(notice: dict[str, Any], base_url: str) -> dict[str, Any]:
                 "roles": [],
             },
         )
-        party["roles"].append("supplier")
+        if "supplier" not in party["roles"]:  # one winner of several lots is one party with the role once
+            party["roles"].append("supplier")
         awards.append(
             {
                 "id": lot["award"],
