@@ -34,9 +34,9 @@ from core.identity.controllers import AuthController
 from core.journal import subscribe, subscribers
 from core.leader import Leadership
 from core.oplog import SEALED_PATH_PATTERNS, OperationLogMiddleware, OperationLogWriter
+from core.problems import EXCEPTION_HANDLERS
 from core.settings import Settings, get_settings
 from core.web import (
-    EXCEPTION_HANDLERS,
     BearerTokenMiddleware,
     RequestLogMiddleware,
     json_body_guard,
