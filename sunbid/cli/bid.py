@@ -31,9 +31,9 @@ from signing.sealed_bid import (
     write_package,
 )
 from signing.statements import sign_statement
-from signing.wallet import Wallet, WalletError
+from signing.wallet import Wallet
 from sunbid.cli.client import ApiClient, passphrase_option, password_option, server_option, username_option
-from sunbid.cli.keys import WALLET_DIR_HELP, wallet_path
+from sunbid.cli.keys import WALLET_DIR_HELP, certified, open_wallet
 
 UPLOAD_CHUNK = 1024 * 1024
 wallet_dir_option = click.option("--wallet-dir", type=click.Path(path_type=Path), default=None, help=WALLET_DIR_HELP)
@@ -52,20 +52,6 @@ def escrow_path(sealed: Path) -> Path:
 def receipt_path(sealed: Path) -> Path:
     """Where `submit` saves the receipt next to the sealed file."""
     return sealed.with_name(sealed.name + ".receipt.json")
-
-
-def _open_wallet(username: str, passphrase: str, wallet_dir: Path | None) -> Wallet:
-    try:
-        return Wallet.open(wallet_path(username, wallet_dir), passphrase)
-    except WalletError as exc:
-        raise click.ClickException(f"{exc} (run `sunbid keys init` first)") from exc
-
-
-def _certified(wallet: Wallet) -> x509.Certificate:
-    cert = wallet.certificate
-    if cert is None:
-        raise click.ClickException("the wallet holds no certificate yet: run `sunbid keys init`")
-    return cert
 
 
 @click.group()
@@ -117,7 +103,7 @@ def seal(
         manifest = build_manifest(tender, lot, me["organization_id"], sheet, list(files))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    wallet = _open_wallet(username, passphrase, wallet_dir)
+    wallet = open_wallet(username, passphrase, wallet_dir)
     label = bid_label(tender, lot)
     recipient = wallet.age_recipient(label) if label in wallet.labels() else wallet.new_age_identity(label)
     escrow = generate_identity()
@@ -193,7 +179,7 @@ def submit(
     """Sign the submission statement and stream the sealed file up; the receipt is saved next to it."""
     api = ApiClient.sign_in(server, username, password)
     me = api.call("GET", "/api/auth/me")
-    wallet = _open_wallet(username, passphrase, wallet_dir)
+    wallet = open_wallet(username, passphrase, wallet_dir)
     _check_sealed_for(wallet, sealed, tender, lot)
     if not escrow_path(sealed).is_file():
         raise click.ClickException(f"{escrow_path(sealed)} is missing: `sunbid bid seal` writes it beside the bid")
@@ -209,7 +195,7 @@ def submit(
         version=_next_version(api, tender, lot),
         escrow=escrow,
     )
-    statement = sign_statement(payload, wallet.signing_key, _certified(wallet))
+    statement = sign_statement(payload, wallet.signing_key, certified(wallet))
     headers = {
         "sunbid-statement": base64.b64encode(statement.to_json().encode()).decode(),
         "sunbid-escrow": base64.b64encode(escrow).decode(),
@@ -244,7 +230,7 @@ def withdraw(
 ) -> None:
     """Withdraw a live bid version before the deadline, with a signed withdrawal statement (rule 23)."""
     api = ApiClient.sign_in(server, username, password)
-    wallet = _open_wallet(username, passphrase, wallet_dir)
+    wallet = open_wallet(username, passphrase, wallet_dir)
     current = api.call("GET", f"/api/bids/{bid_id}")
     payload = withdrawal_payload(
         bid=current["id"],
@@ -253,7 +239,7 @@ def withdraw(
         bidder=current["bidder_org_id"],
         version=current["version"],
     )
-    statement = sign_statement(payload, wallet.signing_key, _certified(wallet))
+    statement = sign_statement(payload, wallet.signing_key, certified(wallet))
     saved = out or Path(f"withdrawal-{bid_id}.receipt.json")
     if not os.access(saved.parent if str(saved.parent) else Path(), os.W_OK):
         raise click.ClickException(f"cannot write the withdrawal receipt to {saved}: nothing was withdrawn")

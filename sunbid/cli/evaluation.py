@@ -11,16 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-from cryptography import x509
 
 from evaluation.draws.selection import outcome_json, replay
 from evaluation.scoring.rules import RejectionGround
 from evaluation.scoring.services import SCORE_TYPE
 from signing.pades import sign_pdf
 from signing.statements import sign_statement
-from signing.wallet import Wallet, WalletError
 from sunbid.cli.client import ApiClient, passphrase_option, password_option, server_option, username_option
-from sunbid.cli.keys import WALLET_DIR_HELP, wallet_path
+from sunbid.cli.keys import WALLET_DIR_HELP, certified, open_wallet
 
 
 def checkpoint_root(note: str) -> str:
@@ -89,7 +87,8 @@ def sign_report(
     wallet_dir: Path | None,
 ) -> None:
     """Fetch the report, append my PAdES signature with my wallet key, upload it."""
-    wallet, cert = _wallet(username, passphrase, wallet_dir)
+    wallet = open_wallet(username, passphrase, wallet_dir)
+    cert = certified(wallet)
     client = ApiClient.sign_in(server, username, password)
     response = client.http.get(f"/api/evaluations/{tender}/report/pdf")
     if response.status_code != 200:
@@ -98,16 +97,6 @@ def sign_report(
     body = {"pdf_base64": base64.b64encode(signed).decode(), "dissent": dissent}
     result = client.call("POST", f"/api/evaluations/{tender}/report/signatures", json=body)
     click.echo(f"signed; report status {result['status']}, sha256 {result['pdf_sha256']}")
-
-
-def _wallet(username: str, passphrase: str, wallet_dir: Path | None) -> tuple[Wallet, x509.Certificate]:
-    try:
-        wallet = Wallet.open(wallet_path(username, wallet_dir), passphrase)
-    except WalletError as exc:
-        raise click.ClickException(f"{exc} (run `sunbid keys init` first)") from exc
-    if wallet.certificate is None:
-        raise click.ClickException("the wallet has no certificate (run `sunbid keys init`)")
-    return wallet, wallet.certificate
 
 
 tender_option = click.option("--tender", required=True, help="Tender id.")
@@ -221,7 +210,8 @@ def score(
             points[name.strip()] = str(Decimal(value.strip()))
         except ArithmeticError as exc:
             raise click.BadParameter(f"{item!r} is not criterion=points", param_hint="--criterion") from exc
-    wallet, cert = _wallet(username, passphrase, wallet_dir)
+    wallet = open_wallet(username, passphrase, wallet_dir)
+    cert = certified(wallet)
     payload = {"type": SCORE_TYPE, "tender": tender, "lot": lot, "bidder": bidder, "criteria": points}
     statement = sign_statement(payload, wallet.signing_key, cert).to_json()
     client = ApiClient.sign_in(server, username, password)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from cryptography import x509
 
 from core.settings import get_settings
 from signing.ca import make_csr
@@ -17,6 +18,22 @@ WALLET_DIR_HELP = "Wallet folder (default: $SUNBID_DATA_DIR/wallet, which is var
 def wallet_path(username: str, wallet_dir: Path | None = None) -> Path:
     """Where a user's local wallet lives (<data dir>/wallet/<username> by default)."""
     return (wallet_dir or get_settings().wallet_dir) / username
+
+
+def open_wallet(username: str, passphrase: str | None, wallet_dir: Path | None) -> Wallet:
+    """The user's local wallet (the passphrase asked for when not given), or a message saying how to make one."""
+    secret = passphrase if passphrase is not None else click.prompt("Wallet passphrase", hide_input=True)
+    try:
+        return Wallet.open(wallet_path(username, wallet_dir), secret)
+    except WalletError as exc:
+        raise click.ClickException(f"{exc} (run `sunbid keys init` first)") from exc
+
+
+def certified(wallet: Wallet) -> x509.Certificate:
+    """The wallet's certificate from the platform CA; statements and signatures need it."""
+    if wallet.certificate is None:
+        raise click.ClickException("the wallet holds no certificate yet: run `sunbid keys init`")
+    return wallet.certificate
 
 
 @click.group()

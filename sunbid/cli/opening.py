@@ -18,10 +18,10 @@ from cryptography import x509
 
 from signing.envelope import open_stream
 from signing.statements import sign_statement
-from signing.wallet import Wallet, WalletError
+from signing.wallet import Wallet
 from sunbid.cli.bid import bid_label
 from sunbid.cli.client import ApiClient, password_option, server_option, username_option
-from sunbid.cli.keys import wallet_path
+from sunbid.cli.keys import certified, open_wallet
 
 CUSTODIAN_LABEL = "custodian"
 tender_option = click.option("--tender", required=True, help="Tender id.")
@@ -34,20 +34,6 @@ passphrase_option = click.option(
     default=None,
     help="Passphrase of your local wallet (or SUNBID_WALLET_PASSPHRASE; asked when needed).",
 )
-
-
-def _wallet(username: str, passphrase: str | None, wallet_dir: Path | None) -> Wallet:
-    secret = passphrase if passphrase is not None else click.prompt("Wallet passphrase", hide_input=True)
-    try:
-        return Wallet.open(wallet_path(username, wallet_dir), secret)
-    except WalletError as exc:
-        raise click.ClickException(f"{exc} (run `sunbid keys init` first)") from exc
-
-
-def _certificate(wallet: Wallet) -> x509.Certificate:
-    if wallet.certificate is None:
-        raise click.ClickException("the wallet holds no certificate yet: run `sunbid keys init`")
-    return wallet.certificate
 
 
 def _label(wallet: Wallet, label: str) -> str:
@@ -179,7 +165,7 @@ def join(
     token = str(api.http.headers["Authorization"]).removeprefix("Bearer ")
     requests: list[dict[str, Any]] = []
     if release:
-        identity = _label(_wallet(username, passphrase, wallet_dir), bid_label(tender, lot))
+        identity = _label(open_wallet(username, passphrase, wallet_dir), bid_label(tender, lot))
         requests = [{"type": "sign_in", "ref": "sign_in"}, {"type": "release", "ref": "release", "identity": identity}]
     url = server.rstrip("/").replace("http", "ws", 1) + f"/api/openings/{tender}/hall?token={token}"
     try:
@@ -204,10 +190,10 @@ def sign_record(
     from signing.pades import sign_pdf
 
     api = ApiClient.sign_in(server, username, password)
-    wallet = _wallet(username, passphrase, wallet_dir)
+    wallet = open_wallet(username, passphrase, wallet_dir)
     pdf = _bytes(api.http.get(f"/api/openings/{tender}/record.pdf"))
     root = x509.load_pem_x509_certificate(_bytes(api.http.get("/api/ca/certificate")))
-    signed = sign_pdf(pdf, wallet.signing_key, _certificate(wallet), [root], reason="开标记录")
+    signed = sign_pdf(pdf, wallet.signing_key, certified(wallet), [root], reason="开标记录")
     headers = {"content-type": "application/pdf"}
     api.call("POST", f"/api/openings/{tender}/record", content=signed, headers=headers)
     click.echo(f"opening record signed by {username} and published ({len(signed)} bytes)")
@@ -238,7 +224,7 @@ def release_shares(
     from bidding.opening.escrow import release_payload
 
     api = ApiClient.sign_in(server, username, password)
-    wallet = _wallet(username, passphrase, wallet_dir)
+    wallet = open_wallet(username, passphrase, wallet_dir)
     identity = _label(wallet, CUSTODIAN_LABEL)
     me = api.call("GET", "/api/auth/me")
     shares = [s for s in api.call("GET", f"/api/openings/{tender}/escrow") if not s["released"]]
@@ -250,7 +236,7 @@ def release_shares(
         open_stream(io.BytesIO(base64.b64decode(pending["sealed"])), out, identity)
         share = out.getvalue().decode()
         payload = release_payload(tender=tender, bid=pending["bid"], custodian=me["organization_id"], share=share)
-        statement = sign_statement(payload, wallet.signing_key, _certificate(wallet)).to_json()
+        statement = sign_statement(payload, wallet.signing_key, certified(wallet)).to_json()
         done = api.call(
             "POST", f"/api/openings/{tender}/escrow/{pending['bid']}", json={"share": share, "statement": statement}
         )

@@ -86,14 +86,8 @@ async def _check_parties(session: AsyncSession, data: TenderIn) -> None:
         raise InvalidInput("custodian_org_ids: the platform operator alone must never be able to open bids")
 
 
-def _require_aware(moment: datetime, field: str) -> None:
-    if moment.tzinfo is None:
-        raise InvalidInput(f"{field}: give a time zone (e.g. +08:00)", field=field)
-
-
 async def create_tender(session: AsyncSession, settings: Settings, principal: Principal, data: TenderIn) -> Tender:
     """A draft tender by an agency for a tenderee; its terms are judged now and again at publication."""
-    _require_aware(data.bid_deadline, "bid_deadline")
     check_terms(_terms_of_input(data), rules_from_settings(settings.tendering_bond_cap_yuan))
     parse_template(
         data.scoring_template, category=data.category, legal_basis=data.legal_basis, method=data.evaluation_method
@@ -205,8 +199,6 @@ async def amend_tender(
     ensure_not_suspended(tender)
     if tender.status != TenderStatus.PUBLISHED:
         raise Conflict(f"only a published tender can be amended; this one is {tender.status}")
-    if data.new_bid_deadline is not None:
-        _require_aware(data.new_bid_deadline, "new_bid_deadline")
     now = await db_now(session)
     if now >= tender.bid_deadline:
         raise Conflict("the bid deadline has passed; the tender documents can no longer be amended")
