@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import rfc8785
 from sqlalchemy import BigInteger, Identity, Index, LargeBinary, String, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import NOW_SQL, Base, random_id
+from signing import jcs
 
 LEDGER_XID_SQL = "(pg_current_xact_id())::text::bigint"
 """The recording transaction's id: the ledger sequences an event only once every older transaction has ended."""
@@ -42,8 +42,8 @@ class JournalEvent(Base):
 
 
 def canonical_json(value: Any) -> bytes:
-    """RFC 8785 canonical bytes of a JSON value."""
-    return rfc8785.dumps(value)
+    """RFC 8785 canonical bytes of a JSON value (signing.jcs: the standard library's encoder for plain values)."""
+    return jcs.dumps(value)
 
 
 @dataclass(frozen=True)

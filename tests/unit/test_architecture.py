@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-RANK = {"core": 0, "signing": 0, "trading": 1, "bidding": 2, "evaluation": 3, "supervision": 4, "sunbid": 5}
-"""sunbid -> supervision -> evaluation -> bidding -> trading -> core, signing (the two kernels import neither)."""
+RANK = {"signing": 0, "core": 1, "trading": 2, "bidding": 3, "evaluation": 4, "supervision": 5, "sunbid": 6}
+"""sunbid -> supervision -> evaluation -> bidding -> trading -> core -> signing (signing is a library: no database, no
+web, no imports of ours; the kernel may use its formats, such as canonical JSON for the journal)."""
 SQL_NAMES = {"select", "insert", "update", "delete", "text", "func"}
 SQL_CALLS = {"execute", "scalar", "scalars", "fetch", "fetchrow", "fetchval"}
 
