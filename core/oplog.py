@@ -170,6 +170,11 @@ values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 """An entry is (id, rule, *_COLUMNS in order), given column-wise; an alert adds code and detail."""
 
 
+async def warm_operation_log(connection: asyncpg.Connection) -> None:
+    """Prepare the batch insert on a fresh driver connection (core.db.warm_driver_pool); it inserts nothing."""
+    await connection.execute(INSERT_ENTRIES_SQL, *([] for _ in range(2 + len(_COLUMNS))))
+
+
 def _parameters(row: dict[str, Any]) -> tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]:
     """The entry's and the alert's INSERT parameters (None where the row needs none)."""
     refusal = row.get("refusal")

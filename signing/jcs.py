@@ -18,15 +18,32 @@ SAFE_INTEGER = 2**53 - 1
 
 
 def _plain(value: Any) -> bool:
-    if value is None or isinstance(value, str | bool):
-        return True
-    if isinstance(value, int):
-        return -SAFE_INTEGER <= value <= SAFE_INTEGER
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and k.isascii() and _plain(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_plain(v) for v in value)
-    return False
+    """True when value holds only JSON types json.dumps writes exactly as JCS does (a loop, not recursion: this runs
+    for every statement, receipt and journal event, several times per submitted bid)."""
+    stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if -SAFE_INTEGER <= item <= SAFE_INTEGER:
+                continue
+            return False
+        if kind is dict:
+            for key, member in item.items():
+                if type(key) is not str or not key.isascii():
+                    return False
+                member_kind = type(member)
+                if member_kind is not str and member_kind is not bool and member is not None:
+                    push(member)
+            continue
+        if kind is list:
+            extend(item)
+            continue
+        return False
+    return True
 
 
 def dumps(value: Any) -> bytes:

@@ -25,17 +25,19 @@ from openapi_ui_bundles import swagger_ui
 from sqlalchemy import text
 
 from bidding.bids.controllers import BidController, bids_lifespan
+from bidding.bids.sql import warm_submission
 from bidding.guarantees.controllers import GuaranteeController, TenderGuaranteeController, TrustRootController
 from bidding.opening.controllers import OpeningController, opening_lifespan
 from bidding.opening.hall import opening_hall
 from core import chronograph
 from core.background import BackgroundLoop
 from core.calendar_controllers import CalendarController
-from core.db import create_driver_pool, create_engine, session_factory
+from core.db import create_driver_pool, create_engine, session_factory, warm_driver_pool
 from core.identity.controllers import AuthController
+from core.identity.services import warm_authentication
 from core.journal import subscribe, subscribers
 from core.leader import Leadership
-from core.oplog import SEALED_PATH_PATTERNS, OperationLogMiddleware, OperationLogWriter
+from core.oplog import SEALED_PATH_PATTERNS, OperationLogMiddleware, OperationLogWriter, warm_operation_log
 from core.problems import EXCEPTION_HANDLERS
 from core.settings import Settings, get_settings
 from core.web import (
@@ -161,6 +163,8 @@ def create_app(
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
         app.state.driver_pool = await create_driver_pool(url, max_size=settings.driver_pool_size)
+        if long_lived:
+            await warm_driver_pool(app.state.driver_pool, [warm_authentication, warm_operation_log, warm_submission])
         app.state.oplog_writer = OperationLogWriter(app.state.driver_pool)
         app.state.token_desk = token_desk(app.state.driver_pool)
         app.state.settings = settings

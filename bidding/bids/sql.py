@@ -187,6 +187,14 @@ async def commit_facts(
     return [found.get(n) for n in range(1, len(keys) + 1)]
 
 
+async def warm_submission(connection: asyncpg.Connection) -> None:
+    """Prepare the pre-check, the facts read and `sunbid_commit_bids` on a fresh driver connection
+    (core.db.warm_driver_pool): empty batches, so nothing is read or written, but the function is compiled."""
+    await submission_facts(connection, [])
+    await commit_facts(connection, [])
+    await connection.execute(COMMIT_BIDS_SQL, [], [], [], DEFAULT_SLOT_SECONDS, *([] for _ in range(34)))
+
+
 def slot_key(slot: Slot) -> str:
     """The advisory-lock key of one bidder's versions for one lot (the ORM withdrawal path takes the same)."""
     return f"sunbid/bid/{slot[0]}/{slot[1]}/{slot[2]}"

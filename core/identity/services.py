@@ -251,6 +251,11 @@ async def authenticate_many(
     return outcomes
 
 
+async def warm_authentication(connection: asyncpg.Connection) -> None:
+    """Prepare the token lookup on a fresh driver connection (core.db.warm_driver_pool)."""
+    await connection.fetch(AUTHENTICATE_SQL, [])
+
+
 async def authenticate_on_driver(connection: asyncpg.Connection, token: str) -> Principal:
     """One token's principal; NotAuthenticated when it is unknown, expired or revoked."""
     outcome = (await authenticate_many(connection, [token]))[0]
