@@ -171,3 +171,8 @@ def at_local_time(day: date, clock: time) -> datetime:
 def beijing(moment: datetime) -> str:
     """A moment as people read it in messages: the Beijing date and time, to the minute."""
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M Beijing time")
+
+
+def beijing_zh(moment: datetime) -> str:
+    """A moment as a Chinese document states it: the Beijing date and time, to the second."""
+    return moment.astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M:%S（北京时间）")

@@ -20,6 +20,7 @@ from bidding.opening.errors import NotYetAnnounced, RecordRefused
 from bidding.opening.models import HallObjection, Opening, RecordConfirmation
 from bidding.opening.services import get_opening, opened_bids
 from bidding.opening.states import OpeningStatus
+from core.calendar import beijing_zh
 from core.db import db_now
 from core.errors import Conflict, Forbidden
 from core.identity.models import Certificate, User
@@ -72,7 +73,7 @@ async def render_record(session: AsyncSession, tender_id: uuid.UUID) -> bytes:
         ("项目", f"{tender.title if tender else ''}\n招标项目编号：{tender_id}"),
         (
             "开标",
-            f"开标时间（投标截止时间）：{opening.started_at.isoformat()}\n唱标时间：{opening.announced_at.isoformat()}",
+            f"开标时间（投标截止时间）：{beijing_zh(opening.started_at)}\n唱标时间：{beijing_zh(opening.announced_at)}",
         ),
         ("流标标段（投标人少于3个）", failed),
         ("现场异议及答复", lines),

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import shutil
 import subprocess
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from cryptography import x509
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bidding.opening.models import Opening
 from core import chronograph
+from core.calendar import beijing_zh
 from core.journal import JournalEvent
 from core.settings import Settings
 from signing.pades import document_accepted, sign_pdf_async, validate_pdf_async
@@ -23,6 +26,15 @@ from signing.statements import sign_statement
 from tests.support.api import auth, token_for
 from tests.support.bids import certified_bidder, demo_tender, register_custodians, seal, submit
 from tests.support.opening import hall, move_clock_past, open_share, share_release
+
+
+def _pdf_text(pdf: bytes, path: Path) -> str:
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.fail("pdftotext is missing: install the Debian package poppler-utils")
+    path.write_bytes(pdf)
+    return subprocess.run([pdftotext, str(path), "-"], capture_output=True, check=True, text=True).stdout
+
 
 PRICES = {"bidder1": "11800000.00", "bidder2": "11650000.00", "bidder3": "11900000.00", "bidder4": "11720000.00"}
 
@@ -114,6 +126,12 @@ async def test_full_opening(
         rendered = await client.get(f"/api/openings/{tid}/record.pdf", headers=agency.headers)
         assert rendered.status_code == 200
         assert rendered.content.startswith(b"%PDF")
+        record_text = await asyncio.to_thread(_pdf_text, rendered.content, tmp_path / "unsigned.pdf")
+        async with sessions() as session:
+            started_at = await session.scalar(select(Opening.started_at).where(Opening.tender_id == uuid.UUID(tid)))
+        assert started_at is not None
+        assert f"开标时间（投标截止时间）：{beijing_zh(started_at)}" in record_text, record_text
+        assert "+00:00" not in record_text
         root = x509.load_pem_x509_certificate((settings.platform_key_dir / "ca" / "ca.pem").read_bytes())
         signed = await sign_pdf_async(rendered.content, agency.key, agency.certificate, [root], reason="开标记录")
         forged = await sign_pdf_async(rendered.content, bidders["bidder1"].key, bidders["bidder1"].certificate, [root])
