@@ -11,6 +11,12 @@ CATALOG: dict[str, dict[str, str]] = {
     "kind.tender": {"zh-CN": "招标公告", "en": "Tender notice"},
     "kind.amendment": {"zh-CN": "变更公告", "en": "Amendment notice"},
     "kind.cancellation": {"zh-CN": "终止公告", "en": "Cancellation notice"},
+    "notice.superseded": {
+        "zh-CN": "本公告发布后，本项目又发布了以下公告，请以最新公告为准：",
+        "en": "This tender has later notices; where they differ from this one, the latest prevails:",
+    },
+    "notice.current_deadline": {"zh-CN": "现行投标截止时间", "en": "Current bid deadline"},
+    "notice.cancelled": {"zh-CN": "本项目已终止。", "en": "This tender has been cancelled."},
     "field.published": {"zh-CN": "发布时间", "en": "Published"},
     "field.tenderee": {"zh-CN": "招标人", "en": "Tenderee"},
     "field.agency": {"zh-CN": "招标代理机构", "en": "Tendering agency"},

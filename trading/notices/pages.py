@@ -48,6 +48,7 @@ async def notice_page(request: Request[Any, Any, Any], uow: UnitOfWork, notice_i
     try:
         async with uow.read() as session:
             notice = await services.get_notice(session, notice_id)
+            later = await services.later_notices(session, notice)
     except NotFound:
         return Template("notices/missing.html", context=_context(request), status_code=404)
-    return Template("notices/notice.html", context=_context(request, notice=notice))
+    return Template("notices/notice.html", context=_context(request, notice=notice, later=later))

@@ -27,6 +27,14 @@ async def get_notice(session: AsyncSession, notice_id: uuid.UUID) -> TenderNotic
     return notice
 
 
+async def later_notices(session: AsyncSession, notice: TenderNotice) -> list[TenderNotice]:
+    """The notices of the same tender published after this one, oldest first: what a reader of an old notice must
+    also see (an amendment may have moved the deadline; a cancellation ends the tender)."""
+    history = await tender_notices(session, notice.tender_id)
+    ids = [n.id for n in history]
+    return history[ids.index(notice.id) + 1 :] if notice.id in ids else []
+
+
 async def tender_notices(session: AsyncSession, tender_id: uuid.UUID) -> list[TenderNotice]:
     """Every notice of one tender, oldest first (its public history)."""
     rows = await session.scalars(

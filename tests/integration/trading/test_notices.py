@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import socket
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.integration.trading.tender_helpers import published_tender
 from tests.support.api import auth
 from trading.notices.ocds import validate_package
+from trading.notices.pages import local
 
 
 @pytest.fixture
@@ -97,3 +99,32 @@ async def test_amendment_and_cancellation_notices_validate(
         assert validate_package(package)["validation_errors"] == [], notice["kind"]
     cancelled = next(n for n in notices if n["kind"] == "cancellation")
     assert "资金未落实" in (await client.get(cancelled["html_url"])).text
+
+
+async def test_an_earlier_notice_points_to_the_later_ones_and_the_deadline_now_in_force(
+    client: httpx.AsyncClient, seeded: None, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    tender_id = await published_tender(client, sessions, days=25)
+    headers = await auth(client, "agency")
+    tender = (await client.get(f"/api/tenders/{tender_id}")).json()
+    later = datetime.fromisoformat(tender["bid_deadline"]) + timedelta(days=7)
+    amended = await client.post(
+        f"/api/tenders/{tender_id}/amendments",
+        json={"summary": "延期", "description": "投标截止时间推迟一周", "new_bid_deadline": later.isoformat()},
+        headers=headers,
+    )
+    assert amended.status_code == 201, amended.text
+    notices = {n["kind"]: n for n in (await client.get("/api/notices")).json() if n["tender_id"] == tender_id}
+    original = (await client.get(notices["tender"]["html_url"])).text
+    assert "请以最新公告为准" in original
+    assert f'href="/notices/{notices["amendment"]["id"]}?lang=zh-CN"' in original
+    assert f"现行投标截止时间: <strong>{local(later)}</strong>" in original
+    english = (await client.get(notices["tender"]["html_url"] + "?lang=en")).text
+    assert f"Current bid deadline: <strong>{local(later)}</strong>" in english
+    newest = (await client.get(notices["amendment"]["html_url"])).text
+    assert "请以最新公告为准" not in newest
+
+    await client.post(f"/api/tenders/{tender_id}/cancel", json={"reason": "资金未落实"}, headers=headers)
+    original = (await client.get(notices["tender"]["html_url"])).text
+    assert "本项目已终止。" in original
+    assert "现行投标截止时间" not in original
