@@ -5,12 +5,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:
+    from supervision.ledger.entries import LocatedCommitment
     from supervision.ledger.keys import LedgerKey
 
 
@@ -74,10 +78,39 @@ def export(directory: Path) -> None:
     click.echo(note, nl=False)
 
 
+def _sealed_commitment(receipt: Path) -> tuple[str, bytes] | None:
+    """(type, commitment) when the file is a receipt for a sealed-period act (a bid, a withdrawal): its ledger
+    entry is a blinded slot, found through the tender's reveal, not a line of the bundle."""
+    try:
+        statement = json.loads(receipt.read_bytes())
+        payload = json.loads(base64.b64decode(statement["payload"], validate=True))
+        return str(payload.get("type", "receipt")), bytes.fromhex(payload["ledger_commitment"])
+    except (ValueError, TypeError, KeyError, binascii.Error):
+        return None
+
+
+def _report_sealed(sealed: tuple[str, bytes], located: LocatedCommitment | None) -> int:
+    kind, commitment = sealed
+    if located is None:
+        click.echo(
+            f"receipt ({kind}): commitment {commitment.hex()} is not revealed in this bundle; a tender's sealed "
+            "commitments are revealed when its opening starts, so export the bundle again after the opening"
+        )
+        return 1
+    click.echo(
+        f"receipt ({kind}): commitment {commitment.hex()} was sealed in slot {located.slot} of tender "
+        f"{located.tender} (entry {located.slot_entry}) and revealed on line {located.reveal_line}; check the "
+        "receipt's own signature with `sunbid receipt verify`"
+    )
+    return 0
+
+
 @audit.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
-    "--receipt", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="File with an entry's exact bytes."
+    "--receipt",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File with an entry's exact bytes, or a bid or withdrawal receipt (found through its tender's reveal).",
 )
 @click.option("--key", "vkey", help="Pinned verifier key (the string, or a file holding it).")
 @click.option("--strict-json", is_flag=True, help="Check every entry is RFC 8785 canonical JSON (slower).")
@@ -89,12 +122,17 @@ def verify(directory: Path, receipt: Path | None, vkey: str | None, strict_json:
 
     if vkey is not None and Path(vkey).is_file():
         vkey = Path(vkey).read_text(encoding="utf-8").strip()
-    receipt_leaf = receipt.read_bytes().rstrip(b"\n") if receipt is not None else None
+    sealed = _sealed_commitment(receipt) if receipt is not None else None
+    if sealed is not None and no_reveals:
+        raise click.UsageError("a sealed-bid receipt is found through the reveals: drop --no-reveals")
+    receipt_leaf = receipt.read_bytes().rstrip(b"\n") if receipt is not None and sealed is None else None
     report = verify_bundle(directory, receipt_leaf=receipt_leaf, trusted_vkey=vkey, check_canonical=strict_json)
     click.echo(report.summary())
     code = report.exit_code
     if report.ok and not no_reveals:
-        reveals = check_reveals(directory / ENTRIES_FILE)
+        reveals = check_reveals(directory / ENTRIES_FILE, locate=sealed[1] if sealed else None)
         click.echo("\n".join(reveals.lines()))
         code = 1 if reveals.problems else code
+        if sealed is not None:
+            code = max(code, _report_sealed(sealed, reveals.located))
     raise SystemExit(code)

@@ -43,6 +43,16 @@ def batch_of(salt: bytes, commitments: list[bytes]) -> bytes:
     return hashlib.sha256(SLOT_DOMAIN + salt + b"".join(sorted(commitments))).digest()
 
 
+@dataclass(frozen=True)
+class LocatedCommitment:
+    """Where a receipt's commitment is: the sealed slot entry that bound it, and the reveal that opened it."""
+
+    tender: str
+    slot: int
+    slot_entry: int
+    reveal_line: int
+
+
 @dataclass
 class RevealReport:
     """Result of checking slots against reveals; `problems` empty means every revealed slot recomputes."""
@@ -52,6 +62,8 @@ class RevealReport:
     reveals: int = 0
     commitments: int = 0
     problems: list[str] = field(default_factory=list)
+    located: LocatedCommitment | None = None
+    """The commitment asked for, once found in a slot that recomputes from its reveal."""
 
     def lines(self) -> list[str]:
         """Summary lines for the CLI."""
@@ -84,8 +96,9 @@ def _candidate_lines(path: Path) -> list[tuple[int, bytes]]:
     return found
 
 
-def check_reveals(entries: Path) -> RevealReport:
-    """Every slot named in a reveal must recompute from the revealed salts and records, at the index it names."""
+def check_reveals(entries: Path, locate: bytes | None = None) -> RevealReport:
+    """Every slot named in a reveal must recompute from the revealed salts and records, at the index it names; with
+    `locate` (a receipt's ledger commitment), also where that commitment was sealed and revealed."""
     report = RevealReport()
     slots: dict[tuple[str, int], tuple[int, str]] = {}
     for line_no, raw in _candidate_lines(entries):
@@ -101,12 +114,16 @@ def check_reveals(entries: Path) -> RevealReport:
             slots[(entry["tender"], entry["slot"])] = (entry["index"], entry["batch"])
         elif entry.get("kind") == "reveal":
             report.reveals += 1
-            _check_one_reveal(entry, line_no, slots, report)
+            _check_one_reveal(entry, line_no, slots, report, locate)
     return report
 
 
 def _check_one_reveal(
-    entry: dict[str, Any], line_no: int, slots: dict[tuple[str, int], tuple[int, str]], report: RevealReport
+    entry: dict[str, Any],
+    line_no: int,
+    slots: dict[tuple[str, int], tuple[int, str]],
+    report: RevealReport,
+    locate: bytes | None,
 ) -> None:
     tender = entry["tender"]
     named = {s["slot"] for s in entry["slots"]}
@@ -130,3 +147,5 @@ def _check_one_reveal(
             )
         else:
             report.revealed_slots += 1
+            if locate is not None and locate in commitments:
+                report.located = LocatedCommitment(tender, revealed["slot"], index, line_no)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -9,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,6 +18,7 @@ from core.confidential import commit_confidential, open_stream
 from core.errors import Conflict
 from core.journal import Actor, record_event
 from signing.ledger_bundle import ENTRIES_FILE
+from sunbid.cli import cli
 from supervision.ledger.checks import check_ledger
 from supervision.ledger.entries import check_reveals
 from supervision.ledger.sealed import reveal_tender, tick_slots
@@ -118,3 +121,40 @@ async def test_a_changed_slot_salt_is_caught_after_reveal(sessions: Sessions, tm
     reveals = check_reveals(tmp_path / "bundle" / ENTRIES_FILE)
     assert reveals.problems
     assert "does not recompute" in reveals.problems[0]
+
+
+async def test_audit_verify_finds_a_bid_receipt_through_its_tenders_reveal(
+    sessions: Sessions, shift_clock: Shift, tmp_path: Path
+) -> None:
+    key = new_key()
+    tender = uuid.uuid4()
+    async with sessions() as session, session.begin():
+        await open_stream(session, tender, slot_seconds=SLOT)
+    async with sessions() as session, session.begin():
+        sealed = await commit_confidential(session, tender, "bid.submitted", {"price": 1}, actor=Actor(uuid.uuid4()))
+    payload = {"type": "sunbid.bid-receipt/v1", "tender": str(tender), "ledger_commitment": sealed.commitment.hex()}
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text(json.dumps({"payload": base64.b64encode(json.dumps(payload).encode()).decode()}))
+    await shift_clock(timedelta(seconds=SLOT + 1))
+    async with sessions() as session, session.begin():
+        await tick_slots(session)
+    assert (await export_and_verify(sessions, key, tmp_path / "sealed")).ok
+
+    before = CliRunner().invoke(cli, ["audit", "verify", str(tmp_path / "sealed"), "--receipt", str(receipt)])
+    assert before.exit_code == 1, before.output
+    assert "is not revealed in this bundle" in before.output
+    assert "not in entries" not in before.output
+
+    async with sessions() as session, session.begin():
+        await reveal_tender(session, tender)
+    await sequence_committed(sessions)
+    assert (await export_and_verify(sessions, key, tmp_path / "open")).ok
+    after = CliRunner().invoke(cli, ["audit", "verify", str(tmp_path / "open"), "--receipt", str(receipt)])
+    assert after.exit_code == 0, after.output
+    assert f"commitment {sealed.commitment.hex()} was sealed in slot" in after.output
+    assert f"of tender {tender}" in after.output
+
+    payload["ledger_commitment"] = "00" * 32
+    receipt.write_text(json.dumps({"payload": base64.b64encode(json.dumps(payload).encode()).decode()}))
+    forged = CliRunner().invoke(cli, ["audit", "verify", str(tmp_path / "open"), "--receipt", str(receipt)])
+    assert forged.exit_code == 1, forged.output
