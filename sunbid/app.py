@@ -47,6 +47,7 @@ from core.web import (
     token_desk,
     uow_dependency,
 )
+from evaluation.award import pages as award_pages
 from evaluation.award.controllers import AwardController
 from evaluation.draws.controllers import DrawController
 from evaluation.experts.controllers import ExpertController
@@ -69,6 +70,7 @@ from trading.tenders.controllers import TenderController
 
 TEMPLATE_DIRS: list[Path | os.PathLike[Any] | str] = [Path(__file__).parent / "templates"]
 TEMPLATE_DIRS.append(notice_pages.TEMPLATE_DIR)
+TEMPLATE_DIRS.append(award_pages.TEMPLATE_DIR)
 
 
 @get("/health", tags=["platform"], summary="Liveness and database check")
@@ -223,6 +225,7 @@ def create_app(
             NoticeController,
             notice_pages.notice_list,
             notice_pages.notice_page,
+            award_pages.result_page,
             MetricsController,
             create_static_files_router(path="/static/swagger", directories=[swagger_dir], include_in_schema=False),
         ],

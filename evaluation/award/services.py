@@ -120,6 +120,16 @@ async def awards_of(session: AsyncSession, tender_id: uuid.UUID) -> list[Award]:
     return list(rows.all())
 
 
+async def public_results(session: AsyncSession, tender_id: uuid.UUID) -> tuple[Tender, list[Award]]:
+    """What the public result page shows: the tender and its awards, once the report is signed (before that, and
+    for a tender nobody may see, the same NotFound)."""
+    awards = await awards_of(session, tender_id)
+    tender = await session.get(Tender, tender_id)
+    if not awards or tender is None:
+        raise NotFound(f"tender {tender_id} has no published evaluation result")
+    return tender, awards
+
+
 async def _award(session: AsyncSession, tender_id: uuid.UUID, lot: int) -> Award:
     award = await session.scalar(
         select(Award).where(Award.tender_id == tender_id, Award.lot_number == lot).with_for_update()

@@ -43,6 +43,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "field.previous_deadline": {"zh-CN": "原投标截止时间", "en": "Previous deadline"},
     "field.cancel_reason": {"zh-CN": "终止原因", "en": "Reason for cancellation"},
     "field.description": {"zh-CN": "项目概况", "en": "Description"},
+    "field.results": {"zh-CN": "评标结果", "en": "Evaluation results"},
+    "field.results_link": {
+        "zh-CN": "中标候选人公示及中标结果（评标报告签署后公布）",
+        "en": "Candidate publicity and award (published once the evaluation report is signed)",
+    },
     "field.open_data": {"zh-CN": "开放数据", "en": "Open data"},
     "category.works": {"zh-CN": "工程", "en": "Works"},
     "category.goods": {"zh-CN": "货物", "en": "Goods"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from tests.integration.evaluation.panel import import_pool, pdfsig_valid
 from tests.integration.trading.tender_helpers import clock_at
 from tests.support.api import assert_problem, auth
 from trading.notices.ocds import validate_package
+from trading.notices.pages import local
 
 PRICES = {"bidder1": "11800000.00", "bidder2": "11500000.00", "bidder3": "12100000.00", "bidder4": "11900000.00"}
 
@@ -186,6 +188,15 @@ async def _award_clocks(
     awards = (await client.get(f"/api/awards/{tender_id}")).json()
     assert awards[0]["status"] == "publicity"
     assert awards[0]["publicity_ends_at"]
+    candidates = awards[0]["candidates"]
+    page = await client.get(f"/results/{tender_id}")
+    assert page.status_code == 200
+    for text in ("中标候选人公示", "公示中", local(datetime.fromisoformat(awards[0]["publicity_ends_at"]))):
+        assert text in page.text, text
+    for c in candidates:
+        assert f"<td>{c['rank']}</td><td>{c['bidder_name']}</td><td>{c['price']}</td><td>{c['final']}</td>" in page.text
+    assert "中标人:" not in page.text
+    assert (await client.get(f"/results/{uuid.uuid4()}")).status_code == 404
     early = await client.post(f"/api/awards/{tender_id}/decision", headers=tenderee, json={"lot": 1, "rank": 1})
     assert_problem(early, 422, "rule 55")
     await clock_at(sessions, shift_clock, datetime.fromisoformat(awards[0]["publicity_ends_at"]) + timedelta(hours=1))
@@ -197,6 +208,10 @@ async def _award_clocks(
     assert decided.json()["regulator_report_due"]
     notice = await client.post(f"/api/awards/{tender_id}/notice", headers=tenderee)
     assert notice.status_code == 200, notice.text
+    winner_name = next(c["bidder_name"] for c in candidates if c["bidder"] == winner)
+    english = (await client.get(f"/results/{tender_id}?lang=en")).text
+    assert f"Successful bidder: {winner_name}" in english
+    assert "Award notice sent" in english
     package = (await client.get(f"/api/awards/{tender_id}/ocds")).json()
     assert validate_package(package)["validation_errors"] == []
     async with sessions() as session:
