@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -79,39 +78,37 @@ def driver_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def create_driver_pool(url: str, *, max_size: int = DRIVER_POOL_SIZE) -> asyncpg.Pool:
-    """The plain-SQL lane beside the ORM engine: hot paths (authentication, bid ingest, the operation log) run a
-    few prepared statements here instead of ORM units of work, which cost ten times the CPU per request."""
-    pool: asyncpg.Pool = await asyncpg.create_pool(
-        driver_dsn(url),
-        min_size=0,
-        max_size=max_size,
-        init=_driver_codecs,
-        reset=_keep_session,
-        server_settings={"plan_cache_mode": "force_generic_plan"},
-    )
-    return pool
-
-
 Warmer = Callable[[asyncpg.Connection], Awaitable[object]]
 """Runs a module's hot statements once on a connection, with empty input: they change nothing."""
 
 
-async def warm_driver_pool(pool: asyncpg.Pool, warmers: Sequence[Warmer]) -> None:
-    """Open every connection the pool may use and prepare its hot statements there before the first request: a
-    fresh connection's first statements pay the connection, asyncpg's type introspection (about 20 ms), planning
-    and the compilation of PL/pgSQL functions, and the first deadline rush after a start would wait for all of it."""
+async def create_driver_pool(
+    url: str, *, max_size: int = DRIVER_POOL_SIZE, warmers: Sequence[Warmer] = ()
+) -> asyncpg.Pool:
+    """The plain-SQL lane beside the ORM engine: hot paths (authentication, bid ingest, the operation log) run a
+    few prepared statements here instead of ORM units of work, which cost ten times the CPU per request.
 
-    async def warm(connection: asyncpg.Connection) -> None:
+    With `warmers` (a server process) every connection is opened at start, kept open, and prepared by them as it
+    connects: a fresh connection's first statements pay asyncpg's type introspection (about 20 ms), planning and
+    PL/pgSQL compilation, and a deadline rush hours after a start must not find the pool gone cold.
+    """
+
+    async def init(connection: asyncpg.Connection) -> None:
+        await _driver_codecs(connection)
         for warmer in warmers:
             await warmer(connection)
 
-    connections = [await pool.acquire() for _ in range(pool.get_max_size())]
-    try:
-        await asyncio.gather(*(warm(cast("asyncpg.Connection", c)) for c in connections))
-    finally:
-        for connection in connections:
-            await pool.release(connection)
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        driver_dsn(url),
+        min_size=max_size if warmers else 0,
+        max_size=max_size,
+        max_inactive_connection_lifetime=0 if warmers else 300,
+        max_cached_statement_lifetime=0 if warmers else 300,
+        init=init,
+        reset=_keep_session,
+        server_settings={"plan_cache_mode": "force_generic_plan"},
+    )
+    return pool
 
 
 @asynccontextmanager

@@ -171,7 +171,7 @@ values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 
 
 async def warm_operation_log(connection: asyncpg.Connection) -> None:
-    """Prepare the batch insert on a fresh driver connection (core.db.warm_driver_pool); it inserts nothing."""
+    """Prepare the batch insert on a new driver connection (core.db.create_driver_pool warmers); inserts nothing."""
     await connection.execute(INSERT_ENTRIES_SQL, *([] for _ in range(2 + len(_COLUMNS))))
 
 

@@ -15,6 +15,8 @@ from typing import Any
 import rfc8785
 
 SAFE_INTEGER = 2**53 - 1
+NODE_BUDGET = 1_000_000
+"""Values looked at before the fast path gives up: a cyclic value goes to rfc8785, which raises, instead of looping."""
 
 
 def _plain(value: Any) -> bool:
@@ -22,7 +24,11 @@ def _plain(value: Any) -> bool:
     for every statement, receipt and journal event, several times per submitted bid)."""
     stack = [value]
     pop, push, extend = stack.pop, stack.append, stack.extend
+    budget = NODE_BUDGET
     while stack:
+        budget -= 1
+        if budget < 0:
+            return False
         item = pop()
         kind = type(item)
         if kind is str or kind is bool or item is None:

@@ -32,7 +32,7 @@ from bidding.opening.hall import opening_hall
 from core import chronograph
 from core.background import BackgroundLoop
 from core.calendar_controllers import CalendarController
-from core.db import create_driver_pool, create_engine, session_factory, warm_driver_pool
+from core.db import create_driver_pool, create_engine, session_factory
 from core.identity.controllers import AuthController
 from core.identity.services import warm_authentication
 from core.journal import subscribe, subscribers
@@ -108,16 +108,13 @@ short-lived objects, and at the default most of a busy worker's collections foun
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 HEAP_KEEP_BYTES = 256 << 20
-"""Freed heap memory glibc keeps for reuse instead of handing it back to the kernel."""
+"""Freed heap glibc keeps for reuse: a worker stays at its rush high-water mark, per malloc arena."""
 HEAP_MMAP_BYTES = 32 << 20
 """Allocations below this come from the heap, not from a fresh mmap each time."""
 
 
 def keep_freed_memory() -> bool:
-    """Reuse freed memory instead of returning it to the kernel and faulting it in again: a deadline rush
-    allocates and frees about half a MiB per upload (request bodies, bind buffers), and with glibc's defaults that
-    was 24,000 page faults a round, each a zeroed page (and on a VM with free-page reporting, a host fault). Peak
-    use is what is retained, so RSS stays at the rush's high-water mark; True when glibc took the settings."""
+    """Reuse freed heap instead of faulting fresh pages in again (24,000 faults a rush round before); True if taken."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         return bool(libc.mallopt(M_MMAP_THRESHOLD, HEAP_MMAP_BYTES) and libc.mallopt(M_TRIM_THRESHOLD, HEAP_KEEP_BYTES))
@@ -164,9 +161,8 @@ def create_app(
         engine = create_engine(url, pool_size=settings.orm_pool_size, max_overflow=settings.orm_max_overflow)
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
-        app.state.driver_pool = await create_driver_pool(url, max_size=settings.driver_pool_size)
-        if long_lived:
-            await warm_driver_pool(app.state.driver_pool, [warm_authentication, warm_operation_log, warm_submission])
+        warmers = [warm_authentication, warm_operation_log, warm_submission] if long_lived else []
+        app.state.driver_pool = await create_driver_pool(url, max_size=settings.driver_pool_size, warmers=warmers)
         app.state.oplog_writer = OperationLogWriter(app.state.driver_pool)
         app.state.token_desk = token_desk(app.state.driver_pool)
         app.state.settings = settings

@@ -188,8 +188,7 @@ async def commit_facts(
 
 
 async def warm_submission(connection: asyncpg.Connection) -> None:
-    """Prepare the pre-check, the facts read and `sunbid_commit_bids` on a fresh driver connection
-    (core.db.warm_driver_pool): empty batches, so nothing is read or written, but the function is compiled."""
+    """Prepare the pre-check, the facts read and `sunbid_commit_bids` on a new connection (empty batches: no writes)."""
     await submission_facts(connection, [])
     await commit_facts(connection, [])
     await connection.execute(COMMIT_BIDS_SQL, [], [], [], DEFAULT_SLOT_SECONDS, *([] for _ in range(34)))

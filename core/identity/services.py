@@ -252,7 +252,7 @@ async def authenticate_many(
 
 
 async def warm_authentication(connection: asyncpg.Connection) -> None:
-    """Prepare the token lookup on a fresh driver connection (core.db.warm_driver_pool)."""
+    """Prepare the token lookup on a fresh driver connection (core.db.create_driver_pool with warmers)."""
     await connection.fetch(AUTHENTICATE_SQL, [])
 
 

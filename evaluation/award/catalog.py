@@ -22,6 +22,12 @@ RESULT_CATALOG: dict[str, dict[str, str]] = {
     "results.winner": {"zh-CN": "中标人", "en": "Successful bidder"},
     "results.notified": {"zh-CN": "中标通知书发出时间", "en": "Award notice sent"},
     "results.none_lot": {"zh-CN": "本标段无中标候选人。", "en": "This lot has no candidates."},
+    "tender_status.suspended": {
+        "zh-CN": "本项目已暂停（投诉处理中），评标结果待定。",
+        "en": "This tender is suspended while a complaint is handled; the result is pending.",
+    },
+    "tender_status.cancelled": {"zh-CN": "本项目已终止。", "en": "This tender has been cancelled."},
+    "tender_status.failed": {"zh-CN": "本项目已失败（流标）。", "en": "This tender has failed."},
     "status.publicity": {"zh-CN": "公示中", "en": "In publicity"},
     "status.awaiting_decision": {"zh-CN": "待定标", "en": "Awaiting the decision"},
     "status.decided": {"zh-CN": "已定标", "en": "Decided"},

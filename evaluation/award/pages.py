@@ -21,11 +21,15 @@ from trading.notices.pages import local
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 
-def winner_name(award: Award) -> str | None:
-    """The successful bidder's name as the candidate list states it."""
-    if award.winner_id is None:
+NOTIFIED = frozenset({"notified", "contracted"})
+
+
+def announced_winner(award: Award) -> str | None:
+    """The successful bidder as the award notice sent to all named it; none before it went out (rule 60)."""
+    if award.status not in NOTIFIED or not award.notice:
         return None
-    return next((c["bidder_name"] for c in award.candidates if c["bidder"] == str(award.winner_id)), None)
+    lot = next((lot for lot in award.notice.get("lots", []) if lot.get("lot") == award.lot_number), None)
+    return str(lot["winner"]["name"]) if lot else None
 
 
 @get("/results/{tender_id:uuid}", include_in_schema=False)
@@ -34,9 +38,10 @@ async def result_page(request: Request[Any, Any, Any], uow: UnitOfWork, tender_i
     context: dict[str, Any] = {"t": Translator(CATALOG, pick_language(request)), "local": local}
     try:
         async with uow.read() as session:
-            tender, awards = await services.public_results(session, tender_id)
+            tender, awards, now = await services.public_results(session, tender_id)
     except NotFound:
         return Template("results/missing.html", context=context, status_code=404)
     return Template(
-        "results/result.html", context={**context, "tender": tender, "awards": awards, "winner_name": winner_name}
+        "results/result.html",
+        context={**context, "tender": tender, "awards": awards, "now": now, "winner_of": announced_winner},
     )

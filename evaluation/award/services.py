@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -120,14 +121,13 @@ async def awards_of(session: AsyncSession, tender_id: uuid.UUID) -> list[Award]:
     return list(rows.all())
 
 
-async def public_results(session: AsyncSession, tender_id: uuid.UUID) -> tuple[Tender, list[Award]]:
-    """What the public result page shows: the tender and its awards, once the report is signed (before that, and
-    for a tender nobody may see, the same NotFound)."""
+async def public_results(session: AsyncSession, tender_id: uuid.UUID) -> tuple[Tender, list[Award], datetime]:
+    """The tender, its awards and the database time, once the report is signed (awards exist only from then on)."""
     awards = await awards_of(session, tender_id)
     tender = await session.get(Tender, tender_id)
     if not awards or tender is None:
         raise NotFound(f"tender {tender_id} has no published evaluation result")
-    return tender, awards
+    return tender, awards, await db_now(session)
 
 
 async def _award(session: AsyncSession, tender_id: uuid.UUID, lot: int) -> Award:

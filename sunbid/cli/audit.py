@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from supervision.ledger.entries import LocatedCommitment
+    from supervision.ledger.entries import RevealReport
     from supervision.ledger.keys import LedgerKey
 
 
@@ -78,19 +78,33 @@ def export(directory: Path) -> None:
     click.echo(note, nl=False)
 
 
-def _sealed_commitment(receipt: Path) -> tuple[str, bytes] | None:
-    """(type, commitment) when the file is a receipt for a sealed-period act (a bid, a withdrawal): its ledger
-    entry is a blinded slot, found through the tender's reveal, not a line of the bundle."""
+def _sealed_commitment(receipt: Path) -> tuple[str, str, bytes] | None:
+    """(type, tender, commitment) of a receipt for a sealed-period act (a bid, a withdrawal): a blinded slot holds
+    it, found through the tender's reveal, not a line of the bundle."""
     try:
         statement = json.loads(receipt.read_bytes())
         payload = json.loads(base64.b64decode(statement["payload"], validate=True))
-        return str(payload.get("type", "receipt")), bytes.fromhex(payload["ledger_commitment"])
+        if not isinstance(payload, dict):
+            return None
+        return (
+            str(payload.get("type", "receipt")),
+            str(payload.get("tender")),
+            bytes.fromhex(payload["ledger_commitment"]),
+        )
     except (ValueError, TypeError, KeyError, binascii.Error):
         return None
 
 
-def _report_sealed(sealed: tuple[str, bytes], located: LocatedCommitment | None) -> int:
-    kind, commitment = sealed
+def _report_sealed(sealed: tuple[str, str, bytes], reveals: RevealReport) -> int:
+    """Where the receipt's commitment is; a failure when its tender was revealed without it."""
+    kind, tender, commitment = sealed
+    located = reveals.located
+    if located is None and tender in reveals.revealed_tenders:
+        click.echo(
+            f"FAILED: receipt ({kind}): tender {tender} was revealed on line {reveals.revealed_tenders[tender]}, but "
+            f"commitment {commitment.hex()} is not among its sealed acts: the ledger does not hold this receipt's act"
+        )
+        return 1
     if located is None:
         click.echo(
             f"receipt ({kind}): commitment {commitment.hex()} is not revealed in this bundle; a tender's sealed "
@@ -130,9 +144,9 @@ def verify(directory: Path, receipt: Path | None, vkey: str | None, strict_json:
     click.echo(report.summary())
     code = report.exit_code
     if report.ok and not no_reveals:
-        reveals = check_reveals(directory / ENTRIES_FILE, locate=sealed[1] if sealed else None)
+        reveals = check_reveals(directory / ENTRIES_FILE, locate=sealed[2] if sealed else None)
         click.echo("\n".join(reveals.lines()))
         code = 1 if reveals.problems else code
         if sealed is not None:
-            code = max(code, _report_sealed(sealed, reveals.located))
+            code = max(code, _report_sealed(sealed, reveals))
     raise SystemExit(code)

@@ -64,6 +64,8 @@ class RevealReport:
     problems: list[str] = field(default_factory=list)
     located: LocatedCommitment | None = None
     """The commitment asked for, once found in a slot that recomputes from its reveal."""
+    revealed_tenders: dict[str, int] = field(default_factory=dict)
+    """Each revealed tender and the line of its reveal."""
 
     def lines(self) -> list[str]:
         """Summary lines for the CLI."""
@@ -126,6 +128,7 @@ def _check_one_reveal(
     locate: bytes | None,
 ) -> None:
     tender = entry["tender"]
+    report.revealed_tenders[tender] = line_no
     named = {s["slot"] for s in entry["slots"]}
     missing = sorted(k for t, k in slots if t == tender and k not in named)
     if missing:

@@ -22,9 +22,7 @@ logger = logging.getLogger("sunbid.ledger")
 
 POLL_SECONDS = 2.0
 PASS_GAP_SECONDS = 0.25
-"""Least time between two passes: every response wakes the loop, and in a deadline rush a pass per wake (each a
-locked transaction on the ledger state, contended by every server process) cost a tenth of a worker's Python time;
-the wakes that come meanwhile are served by one pass."""
+"""Least time between passes: every response wakes the loop, and in a rush the wakes that come meanwhile share one."""
 
 
 async def checkpoint_now(factory: async_sessionmaker[AsyncSession], key: LedgerKey) -> LedgerCheckpoint:

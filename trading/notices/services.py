@@ -28,8 +28,7 @@ async def get_notice(session: AsyncSession, notice_id: uuid.UUID) -> TenderNotic
 
 
 async def later_notices(session: AsyncSession, notice: TenderNotice) -> list[TenderNotice]:
-    """The notices of the same tender published after this one, oldest first: what a reader of an old notice must
-    also see (an amendment may have moved the deadline; a cancellation ends the tender)."""
+    """The same tender's notices published after this one, oldest first: a reader of an old notice must see them."""
     history = await tender_notices(session, notice.tender_id)
     ids = [n.id for n in history]
     return history[ids.index(notice.id) + 1 :] if notice.id in ids else []

@@ -206,6 +206,10 @@ async def _award_clocks(
     decided = await client.post(f"/api/awards/{tender_id}/decision", headers=tenderee, json={"lot": 1, "rank": 1})
     assert decided.status_code == 200, decided.text
     assert decided.json()["regulator_report_due"]
+    decided_page = (await client.get(f"/results/{tender_id}")).text
+    assert "已定标" in decided_page
+    assert "中标人:" not in decided_page, "the winner is public only once the award notice went to all (rule 60)"
+    assert "公示期间提出" not in decided_page
     notice = await client.post(f"/api/awards/{tender_id}/notice", headers=tenderee)
     assert notice.status_code == 200, notice.text
     winner_name = next(c["bidder_name"] for c in candidates if c["bidder"] == winner)

@@ -158,3 +158,4 @@ async def test_audit_verify_finds_a_bid_receipt_through_its_tenders_reveal(
     receipt.write_text(json.dumps({"payload": base64.b64encode(json.dumps(payload).encode()).decode()}))
     forged = CliRunner().invoke(cli, ["audit", "verify", str(tmp_path / "open"), "--receipt", str(receipt)])
     assert forged.exit_code == 1, forged.output
+    assert f"FAILED: receipt (sunbid.bid-receipt/v1): tender {tender} was revealed on line" in forged.output

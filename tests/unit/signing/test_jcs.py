@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 import pytest
@@ -17,6 +18,22 @@ values = st.recursive(
     lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
     max_leaves=30,
 )
+
+
+class _Text(str):
+    """A str subclass: exact types only take the fast path, subclasses go to rfc8785."""
+
+
+class _Count(enum.IntEnum):
+    TWO = 2
+
+
+class _Kind(enum.StrEnum):
+    BID = "bid"
+
+
+class _Object(dict[str, Any]):
+    """A dict subclass."""
 
 
 def _same_as_rfc8785(value: Any) -> None:
@@ -43,7 +60,16 @@ def test_same_bytes_or_same_refusal_as_rfc8785(value: Any) -> None:
         {"lone": "\ud800"},
         {"big": 2**53},
         {"f": 1.5e-7},
+        {"s": _Text("subclass"), "i": _Count.TWO, "e": _Kind.BID, "t": True},
+        _Object({"z": [1, "x"], "a": None}),
     ],
 )
 def test_edge_cases(value: Any) -> None:
     _same_as_rfc8785(value)
+
+
+def test_a_cyclic_value_is_refused_instead_of_looping() -> None:
+    cyclic: list[Any] = []
+    cyclic.append(cyclic)
+    with pytest.raises((RecursionError, ValueError, rfc8785.CanonicalizationError)):
+        jcs.dumps({"loop": cyclic})
