@@ -126,6 +126,28 @@ class GuaranteeController(Controller):
             guarantee = await services.get_guarantee(session, principal, guarantee_id, with_pdf=True)
         return Response(guarantee.pdf, media_type=PDF)
 
+    @post(
+        "/{guarantee_id:uuid}/accept",
+        guards=[requires(Role.BIDDER)],
+        status_code=200,
+        summary="Accept a guarantee a guarantor lodged for my organization (bidder, before the deadline)",
+    )
+    async def accept(self, guarantee_id: uuid.UUID, uow: UnitOfWork, principal: Principal) -> GuaranteeOut:
+        """Only an accepted guarantee counts at the opening."""
+        async with uow() as session:
+            return guarantee_out(await services.answer_offer(session, principal, guarantee_id, accept=True))
+
+    @post(
+        "/{guarantee_id:uuid}/decline",
+        guards=[requires(Role.BIDDER)],
+        status_code=200,
+        summary="Decline a guarantee a guarantor lodged for my organization (bidder, before the deadline)",
+    )
+    async def decline(self, guarantee_id: uuid.UUID, uow: UnitOfWork, principal: Principal) -> GuaranteeOut:
+        """A guarantee nobody applied for stays with nobody."""
+        async with uow() as session:
+            return guarantee_out(await services.answer_offer(session, principal, guarantee_id, accept=False))
+
     @get("/inbox", guards=[requires(Role.GUARANTOR)], summary="Releases and claims sent to my organization")
     async def inbox(self, uow: UnitOfWork, principal: Principal, pending: bool = False) -> list[MessageOut]:
         """Platform-signed 退保 and 索赔 statements, newest first."""

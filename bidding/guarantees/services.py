@@ -185,13 +185,17 @@ async def lodge_guarantee(
     guarantee = _new_guarantee(
         verified, tender=tender, lot=lot, bidder=bidder, guarantor=guarantor, pdf=pdf, principal=principal
     )
+    if not is_bidder:
+        guarantee.status = GuaranteeStatus.OFFERED.value
     session.add(guarantee)
     try:
         async with session.begin_nested():
             await session.flush()
     except IntegrityError as exc:
         raise errors.DuplicateGuarantee(
-            "this guarantee, or another active one for this bidder and lot, is already lodged"
+            "this guarantee is already lodged"
+            if not is_bidder
+            else "this guarantee, or another active one for your organization and this lot, is already lodged"
         ) from exc
     await record_event(
         session,
@@ -257,6 +261,38 @@ async def may_see(session: AsyncSession, principal: Principal, guarantee: Guaran
         return after_deadline
     managers = (tender.agency_id, tender.tenderee_id)
     return after_deadline and principal.has(Role.AGENCY, Role.TENDEREE) and principal.organization_id in managers
+
+
+async def answer_offer(
+    session: AsyncSession, principal: Principal, guarantee_id: uuid.UUID, *, accept: bool
+) -> Guarantee:
+    """The bidder accepts or declines a guarantee its guarantor lodged, before the deadline: until then it is only
+    an offer, so a guarantor can neither learn whether the bidder holds another guarantee nor block its own."""
+    guarantee = await session.scalar(select(Guarantee).where(Guarantee.id == guarantee_id).with_for_update())
+    if guarantee is None or guarantee.bidder_id != principal.organization_id or not principal.has(Role.BIDDER):
+        raise NotFound(f"guarantee {guarantee_id} does not exist")
+    tender = await session.get(Tender, guarantee.tender_id)
+    now = await db_now(session)
+    if tender is None or tender.status != TenderStatus.PUBLISHED or now >= tender.bid_deadline:
+        raise errors.BiddingClosed("offers can be answered only until the bid deadline")
+    target = GuaranteeStatus.ACTIVE if accept else GuaranteeStatus.DECLINED
+    guarantee.status = transition(GuaranteeStatus(guarantee.status), target).value
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise errors.DuplicateGuarantee(
+            "your organization already holds an active guarantee for this lot; it stays the one that counts"
+        ) from exc
+    await record_event(
+        session,
+        "guarantee.accepted" if accept else "guarantee.declined",
+        {"guarantee": str(guarantee.id), "tender": str(tender.id), "lot": str(guarantee.lot_id)},
+        actor=principal.actor,
+        subject_id=guarantee.id,
+        confidential=True,
+    )
+    return guarantee
 
 
 async def get_guarantee(

@@ -1,4 +1,5 @@
-"""A guarantee's life: lodged and active until it is released (退保), claimed (索赔) or found invalid at the opening."""
+"""A guarantee's life: lodged and active until it is released (退保), claimed (索赔) or found invalid at the opening;
+one a guarantor lodges is an offer until its bidder accepts it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from core.errors import a
 class GuaranteeStatus(StrEnum):
     """Where a lodged guarantee stands."""
 
+    OFFERED = "offered"
+    DECLINED = "declined"
     ACTIVE = "active"
     RELEASED = "released"
     CLAIMED = "claimed"
@@ -18,8 +21,12 @@ class GuaranteeStatus(StrEnum):
 
 
 S = GuaranteeStatus
+UNANSWERED = (S.OFFERED.value, S.DECLINED.value)
+"""Guarantor-lodged guarantees the bidder never accepted: they count for nothing at the opening."""
 
 TRANSITIONS: dict[GuaranteeStatus, frozenset[GuaranteeStatus]] = {
+    S.OFFERED: frozenset({S.ACTIVE, S.DECLINED}),
+    S.DECLINED: frozenset(),
     S.ACTIVE: frozenset({S.RELEASED, S.CLAIMED, S.INVALID}),
     S.INVALID: frozenset({S.RELEASED}),
     S.RELEASED: frozenset(),

@@ -146,12 +146,20 @@ async def test_guarantor_lodges_for_a_bidder_and_roles_are_enforced(
         assert_problem(await lodge(client, user, tender, pdf, lot=1), 403)
     lodged = await lodge(client, "guarantor", tender, pdf, lot=1)
     assert lodged.status_code == 201, lodged.text
+    assert lodged.json()["status"] == "offered"
     async with sessions() as session:
         bidder = await session.scalar(select(Organization).where(Organization.credit_code == APPLICANT.credit_code))
     assert bidder is not None
     assert lodged.json()["bidder_id"] == str(bidder.id)
     bidder_view = await client.get("/api/guarantees", headers=await auth(client, "bidder1"))
     assert [g["id"] for g in bidder_view.json()] == [lodged.json()["id"]]
+
+    accept = f"/api/guarantees/{lodged.json()['id']}/accept"
+    assert_problem(await client.post(accept, headers=await auth(client, "guarantor")), 403)
+    assert_problem(await client.post(accept, headers=await auth(client, "bidder2")), 404)
+    accepted = await client.post(accept, headers=await auth(client, "bidder1"))
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "active"
 
     roots = "/api/guarantee-roots"
     for user in ("bidder1", "guarantor", "agency", "regulator"):
@@ -182,3 +190,33 @@ async def test_guarantor_may_not_lodge_another_issuers_guarantee(
     pdf = await sign_async(data_for(tender, issuer=other), key, cert, pki)
     refused = await lodge(client, "guarantor", tender, pdf)
     assert assert_problem(refused, 422)["type"] == PROBLEM + "guarantee-issuer-mismatch"
+
+
+async def test_a_guarantor_lodged_guarantee_is_an_offer_that_neither_probes_nor_blocks_the_bidder(
+    seeded: None, client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], pki: GuarantorPki
+) -> None:
+    tender = await demo_tender(sessions)
+    await trust(client, pki)
+    key, cert = pki.signer()
+    unsolicited = await sign_async(data_for(tender), key, cert, pki)
+    offered = await lodge(client, "guarantor", tender, unsolicited)
+    assert offered.status_code == 201, offered.text
+    assert offered.json()["status"] == "offered"
+    own = await lodge(client, "bidder1", tender, await sign_async(data_for(tender), key, cert, pki))
+    assert own.status_code == 201, own.text
+    assert own.json()["status"] == "active"
+    another = await lodge(client, "guarantor", tender, await sign_async(data_for(tender), key, cert, pki))
+    assert another.status_code == 201, "a guarantor must not learn that the bidder already holds a guarantee"
+    again = assert_problem(await lodge(client, "guarantor", tender, unsolicited), 409)
+    assert again["detail"] == "this guarantee is already lodged"
+
+    bidder = await auth(client, "bidder1")
+    taken = await client.post(f"/api/guarantees/{another.json()['id']}/accept", headers=bidder)
+    assert assert_problem(taken, 409)["type"] == PROBLEM + "duplicate-guarantee"
+    declined = await client.post(f"/api/guarantees/{offered.json()['id']}/decline", headers=bidder)
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["status"] == "declined"
+    closed = await client.post(f"/api/guarantees/{offered.json()['id']}/accept", headers=bidder)
+    assert assert_problem(closed, 409)["type"] == PROBLEM + "guarantee-closed"
+    mine = {g["id"]: g["status"] for g in (await client.get("/api/guarantees", headers=bidder)).json()}
+    assert mine == {offered.json()["id"]: "declined", own.json()["id"]: "active", another.json()["id"]: "offered"}
