@@ -8,13 +8,13 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 
-from bidding.guarantees import services, settlement
+from bidding.guarantees import offers, services, settlement
 from bidding.guarantees.errors import NotAPdf
 from bidding.guarantees.models import Guarantee, GuaranteeMessage, GuaranteeTrustRoot
 from bidding.guarantees.schemas import GuaranteeOut, MessageOut, OpeningCheckOut, TrustRootIn, TrustRootOut
 from core.identity.principal import Principal
 from core.identity.roles import Role
-from core.web import UnitOfWork, principal_dependency, requires, signed_in
+from core.web import UnitOfWork, principal_dependency, requires, seal_operation, signed_in
 from signing.ca import CertificateAuthority
 
 PRINCIPAL = {"principal": Provide(principal_dependency, sync_to_thread=False)}
@@ -105,6 +105,7 @@ class GuaranteeController(Controller):
             guarantee = await services.lodge_guarantee(
                 session, principal, tender_id=tender_id, lot_id=lot_id, pdf=pdf, platform_ca=ca.certificate
             )
+        seal_operation(request, tender_id)
         return guarantee_out(guarantee)
 
     @get("/", guards=[requires(Role.BIDDER, Role.GUARANTOR)], summary="Guarantees my organization took out or issued")
@@ -132,10 +133,14 @@ class GuaranteeController(Controller):
         status_code=200,
         summary="Accept a guarantee a guarantor lodged for my organization (bidder, before the deadline)",
     )
-    async def accept(self, guarantee_id: uuid.UUID, uow: UnitOfWork, principal: Principal) -> GuaranteeOut:
+    async def accept(
+        self, request: Request[Any, Any, Any], guarantee_id: uuid.UUID, uow: UnitOfWork, principal: Principal
+    ) -> GuaranteeOut:
         """Only an accepted guarantee counts at the opening."""
         async with uow() as session:
-            return guarantee_out(await services.answer_offer(session, principal, guarantee_id, accept=True))
+            guarantee = await offers.answer_offer(session, principal, guarantee_id, accept=True)
+        seal_operation(request, guarantee.tender_id)
+        return guarantee_out(guarantee)
 
     @post(
         "/{guarantee_id:uuid}/decline",
@@ -143,10 +148,14 @@ class GuaranteeController(Controller):
         status_code=200,
         summary="Decline a guarantee a guarantor lodged for my organization (bidder, before the deadline)",
     )
-    async def decline(self, guarantee_id: uuid.UUID, uow: UnitOfWork, principal: Principal) -> GuaranteeOut:
+    async def decline(
+        self, request: Request[Any, Any, Any], guarantee_id: uuid.UUID, uow: UnitOfWork, principal: Principal
+    ) -> GuaranteeOut:
         """A guarantee nobody applied for stays with nobody."""
         async with uow() as session:
-            return guarantee_out(await services.answer_offer(session, principal, guarantee_id, accept=False))
+            guarantee = await offers.answer_offer(session, principal, guarantee_id, accept=False)
+        seal_operation(request, guarantee.tender_id)
+        return guarantee_out(guarantee)
 
     @get("/inbox", guards=[requires(Role.GUARANTOR)], summary="Releases and claims sent to my organization")
     async def inbox(self, uow: UnitOfWork, principal: Principal, pending: bool = False) -> list[MessageOut]:

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bidding.guarantees import errors
+from bidding.guarantees import errors, offers
 from bidding.guarantees.models import Guarantee, GuaranteeTrustRoot
 from bidding.guarantees.rules import bid_validity_end, check_bond_form
-from bidding.guarantees.states import GuaranteeStatus, transition
+from bidding.guarantees.states import UNANSWERED, GuaranteeStatus, transition
 from bidding.guarantees.verification import Expectation, VerifiedGuarantee, verify_guarantee
 from core.db import db_now
 from core.errors import Forbidden, NotFound
@@ -182,6 +182,8 @@ async def lodge_guarantee(
         if not is_bidder
         else await _party(session, verified.data.issuer.credit_code, OrgType.GUARANTOR, errors.IssuerMismatch)
     )
+    if is_bidder and (offer := await offers.own_offer(session, verified, bidder, guarantor, lot)) is not None:
+        return await offers.answer_offer(session, principal, offer.id, accept=True)
     guarantee = _new_guarantee(
         verified, tender=tender, lot=lot, bidder=bidder, guarantor=guarantor, pdf=pdf, principal=principal
     )
@@ -260,39 +262,8 @@ async def may_see(session: AsyncSession, principal: Principal, guarantee: Guaran
     if principal.has(Role.REGULATOR):
         return after_deadline
     managers = (tender.agency_id, tender.tenderee_id)
-    return after_deadline and principal.has(Role.AGENCY, Role.TENDEREE) and principal.organization_id in managers
-
-
-async def answer_offer(
-    session: AsyncSession, principal: Principal, guarantee_id: uuid.UUID, *, accept: bool
-) -> Guarantee:
-    """The bidder accepts or declines a guarantee its guarantor lodged, before the deadline: until then it is only
-    an offer, so a guarantor can neither learn whether the bidder holds another guarantee nor block its own."""
-    guarantee = await session.scalar(select(Guarantee).where(Guarantee.id == guarantee_id).with_for_update())
-    if guarantee is None or guarantee.bidder_id != principal.organization_id or not principal.has(Role.BIDDER):
-        raise NotFound(f"guarantee {guarantee_id} does not exist")
-    tender = await session.get(Tender, guarantee.tender_id)
-    now = await db_now(session)
-    if tender is None or tender.status != TenderStatus.PUBLISHED or now >= tender.bid_deadline:
-        raise errors.BiddingClosed("offers can be answered only until the bid deadline")
-    target = GuaranteeStatus.ACTIVE if accept else GuaranteeStatus.DECLINED
-    guarantee.status = transition(GuaranteeStatus(guarantee.status), target).value
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise errors.DuplicateGuarantee(
-            "your organization already holds an active guarantee for this lot; it stays the one that counts"
-        ) from exc
-    await record_event(
-        session,
-        "guarantee.accepted" if accept else "guarantee.declined",
-        {"guarantee": str(guarantee.id), "tender": str(tender.id), "lot": str(guarantee.lot_id)},
-        actor=principal.actor,
-        subject_id=guarantee.id,
-        confidential=True,
-    )
-    return guarantee
+    manages = principal.has(Role.AGENCY, Role.TENDEREE) and principal.organization_id in managers
+    return after_deadline and manages and guarantee.status not in UNANSWERED
 
 
 async def get_guarantee(
@@ -335,6 +306,8 @@ async def list_for_tender(session: AsyncSession, principal: Principal, tender_id
             "cancelled before it (招标投标法 Art 22)"
         )
     query = select(Guarantee).where(Guarantee.tender_id == tender_id).order_by(Guarantee.created_at)
+    if not principal.has(Role.REGULATOR):
+        query = query.where(Guarantee.status.not_in(UNANSWERED))
     return list((await session.scalars(query)).all())
 
 

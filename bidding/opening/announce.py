@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.guarantees.models import Guarantee
 from bidding.guarantees.services import reverify_for_opening
-from bidding.guarantees.states import UNANSWERED
+from bidding.guarantees.states import UNANSWERED, GuaranteeStatus
 from bidding.opening import context, messages
 from bidding.opening.access import PUBLIC
 from bidding.opening.models import OpenedBid, Opening
@@ -42,7 +42,7 @@ async def _guarantees(session: AsyncSession, opening: Opening) -> dict[tuple[str
     rows = await session.scalars(
         select(Guarantee)
         .where(Guarantee.tender_id == opening.tender_id, Guarantee.status.not_in(UNANSWERED))
-        .order_by(Guarantee.created_at)
+        .order_by(Guarantee.status == GuaranteeStatus.ACTIVE.value, Guarantee.created_at)
     )
     return {(str(g.lot_id), str(g.bidder_id)): g for g in rows.all()}
 

@@ -193,7 +193,11 @@ async def test_guarantor_may_not_lodge_another_issuers_guarantee(
 
 
 async def test_a_guarantor_lodged_guarantee_is_an_offer_that_neither_probes_nor_blocks_the_bidder(
-    seeded: None, client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], pki: GuarantorPki
+    seeded: None,
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    pki: GuarantorPki,
+    shift_clock: Any,
 ) -> None:
     tender = await demo_tender(sessions)
     await trust(client, pki)
@@ -220,3 +224,25 @@ async def test_a_guarantor_lodged_guarantee_is_an_offer_that_neither_probes_nor_
     assert assert_problem(closed, 409)["type"] == PROBLEM + "guarantee-closed"
     mine = {g["id"]: g["status"] for g in (await client.get("/api/guarantees", headers=bidder)).json()}
     assert mine == {offered.json()["id"]: "declined", own.json()["id"]: "active", another.json()["id"]: "offered"}
+
+    bank_copy = await sign_async(data_for(tender, lot=1), key, cert, pki)
+    offer = await lodge(client, "guarantor", tender, bank_copy, lot=1)
+    assert offer.json()["status"] == "offered"
+    self_lodged = await lodge(client, "bidder1", tender, bank_copy, lot=1)
+    assert self_lodged.status_code == 201, self_lodged.text
+    assert (self_lodged.json()["id"], self_lodged.json()["status"]) == (offer.json()["id"], "active")
+
+    await shift_clock(timedelta(days=40))
+    too_late = await client.post(
+        f"/api/guarantees/{another.json()['id']}/accept", headers=await auth(client, "bidder1")
+    )
+    assert assert_problem(too_late, 409)["type"] == PROBLEM + "bidding-closed"
+    tender_url = f"/api/tenders/{tender.id}/guarantees"
+    held = {own.json()["id"], offer.json()["id"]}
+    for user in ("agency", "tenderee"):
+        listed = await client.get(tender_url, headers=await auth(client, user))
+        assert {g["id"] for g in listed.json()} == held, "offers the bidder never accepted are not its guarantees"
+        hidden = await client.get(f"/api/guarantees/{another.json()['id']}", headers=await auth(client, user))
+        assert_problem(hidden, 404)
+    regulator = await client.get(tender_url, headers=await auth(client, "regulator"))
+    assert len(regulator.json()) == 4
