@@ -73,6 +73,16 @@ def _root_out(r: GuaranteeTrustRoot) -> TrustRootOut:
     )
 
 
+async def _answer(
+    request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal, guarantee_id: uuid.UUID, *, accept: bool
+) -> GuaranteeOut:
+    """Answer an offer; the request is logged sealed under its tender, since it shows the bidder takes part."""
+    async with uow() as session:
+        guarantee = await offers.answer_offer(session, principal, guarantee_id, accept=accept)
+    seal_operation(request, guarantee.tender_id)
+    return guarantee_out(guarantee)
+
+
 class GuaranteeController(Controller):
     """Guarantees lodged by bidders and guarantors, and the guarantor's inbox of releases and claims."""
 
@@ -137,10 +147,7 @@ class GuaranteeController(Controller):
         self, request: Request[Any, Any, Any], guarantee_id: uuid.UUID, uow: UnitOfWork, principal: Principal
     ) -> GuaranteeOut:
         """Only an accepted guarantee counts at the opening."""
-        async with uow() as session:
-            guarantee = await offers.answer_offer(session, principal, guarantee_id, accept=True)
-        seal_operation(request, guarantee.tender_id)
-        return guarantee_out(guarantee)
+        return await _answer(request, uow, principal, guarantee_id, accept=True)
 
     @post(
         "/{guarantee_id:uuid}/decline",
@@ -152,10 +159,7 @@ class GuaranteeController(Controller):
         self, request: Request[Any, Any, Any], guarantee_id: uuid.UUID, uow: UnitOfWork, principal: Principal
     ) -> GuaranteeOut:
         """A guarantee nobody applied for stays with nobody."""
-        async with uow() as session:
-            guarantee = await offers.answer_offer(session, principal, guarantee_id, accept=False)
-        seal_operation(request, guarantee.tender_id)
-        return guarantee_out(guarantee)
+        return await _answer(request, uow, principal, guarantee_id, accept=False)
 
     @get("/inbox", guards=[requires(Role.GUARANTOR)], summary="Releases and claims sent to my organization")
     async def inbox(self, uow: UnitOfWork, principal: Principal, pending: bool = False) -> list[MessageOut]:

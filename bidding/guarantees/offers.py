@@ -23,6 +23,15 @@ from trading.tenders.models import Tender, TenderLot
 from trading.tenders.states import TenderStatus
 
 
+async def flush_or_duplicate(session: AsyncSession, message: str) -> None:
+    """Write pending changes; a unique guarantee (issuer and number, or one active per bidder and lot) is a 409."""
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise errors.DuplicateGuarantee(message) from exc
+
+
 async def answer_offer(
     session: AsyncSession, principal: Principal, guarantee_id: uuid.UUID, *, accept: bool
 ) -> Guarantee:
@@ -41,15 +50,11 @@ async def answer_offer(
         raise errors.BiddingClosed("offers can be answered only until the bid deadline")
     target = GuaranteeStatus.ACTIVE if accept else GuaranteeStatus.DECLINED
     guarantee.status = transition(GuaranteeStatus(guarantee.status), target).value
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise errors.DuplicateGuarantee(
-            "your organization already holds an active guarantee for this lot; it stays the one that counts"
-        ) from exc
     if not accept:
         guarantee.closed_at = now
+    await flush_or_duplicate(
+        session, "your organization already holds an active guarantee for this lot; it stays the one that counts"
+    )
     await commit_confidential(
         session,
         tender.id,

@@ -11,7 +11,6 @@ import msgspec
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.guarantees import errors, offers
@@ -190,15 +189,12 @@ async def lodge_guarantee(
     if not is_bidder:
         guarantee.status = GuaranteeStatus.OFFERED.value
     session.add(guarantee)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise errors.DuplicateGuarantee(
-            "this guarantee is already lodged"
-            if not is_bidder
-            else "this guarantee, or another active one for your organization and this lot, is already lodged"
-        ) from exc
+    await offers.flush_or_duplicate(
+        session,
+        "this guarantee is already lodged"
+        if not is_bidder
+        else "this guarantee, or another active one for your organization and this lot, is already lodged",
+    )
     await record_event(
         session,
         "guarantee.lodged",
