@@ -2,10 +2,13 @@
 the next one (up to CONCURRENT_BATCHES in flight), so a deadline rush costs two statements and one WAL flush per
 batch instead of a transaction per bid.
 
-A batch reads its facts in one statement (database time, tenders, lots, bidders, versions) and checks each bid on
-its own (deadline by the database clock, suspension, debarment, version), refusing it alone. The valid ones get
-their records, commitments and signed receipts in Python, and then one call of `sunbid_commit_bids` takes the
-locks, re-checks what could have changed meanwhile, and writes them all in its own transaction. If the batch fails
+A bid joins the queue once its bytes are hashed, while its fsync is still under way. A batch reads its facts in
+one statement (database time, tenders, lots, bidders, versions) and checks each bid on its own (deadline by the
+database clock, suspension, debarment, version), refusing it alone. The valid ones get their records, commitments
+and signed receipts in Python while the disk catches up (in a rush the uploads end together, and their fsyncs would
+otherwise leave the CPU idle and then the signing leave the disk idle); then, once every upload of the batch is on
+disk, one call of `sunbid_commit_bids` takes the locks, re-checks what could have changed meanwhile, and writes them
+all in its own transaction, while the flusher already prepares the next batch. If the batch fails
 (a change found by that re-check, or anything else), its bids are retried one by one, so a bad bid fails alone. A
 bid's receipt goes back only after the statement that holds it has committed.
 """
@@ -29,7 +32,7 @@ from bidding.bids.checks import open_for
 from bidding.bids.envelope import RECEIPT_TYPE, Envelope
 from bidding.bids.platform import BidPlatform
 from bidding.bids.states import BidStatus, transition
-from core.confidential import ConfidentialAct, format_time, prepare_confidential
+from core.confidential import ConfidentialAct, PreparedConfidential, format_time, prepare_confidential
 from core.errors import Conflict, DomainError, NotFound
 from core.grouped import Flushers
 from core.identity.principal import Principal
@@ -49,6 +52,7 @@ class _Pending:
     principal: Principal
     envelope: Envelope
     done: asyncio.Future[sql.NewBid]
+    durable: asyncio.Future[Any] | None
     tender: sql.CommitFacts | None = field(default=None)
 
     @property
@@ -72,17 +76,24 @@ class BidCommitter:
         self._batch_limit = batch_limit
         self._queue: list[_Pending] = []
         self._flushers = Flushers(concurrency)
+        self._writers: set[asyncio.Task[None]] = set()
 
-    async def commit(self, principal: Principal, envelope: Envelope) -> sql.NewBid:
-        """The bid, committed with its receipt; the refusal of this bid alone if it fails its checks."""
+    async def commit(
+        self, principal: Principal, envelope: Envelope, durable: asyncio.Future[Any] | None = None
+    ) -> sql.NewBid:
+        """The bid, committed with its receipt; the refusal of this bid alone if it fails its checks.
+
+        `durable` is the upload's fsync and publication, still under way: the batch reads its facts and signs its
+        receipts meanwhile, and writes no row before it is done (its failure refuses this bid alone)."""
         done: asyncio.Future[sql.NewBid] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(principal, envelope, done))
+        self._queue.append(_Pending(principal, envelope, done, durable))
         self._flushers.ensure(self._flush)
         return await asyncio.shield(done)
 
     async def close(self) -> None:
-        """Let the batch under way finish (at shutdown)."""
+        """Let the batches under way finish (at shutdown)."""
         await self._flushers.wait()
+        await asyncio.gather(*self._writers, return_exceptions=True)
 
     async def _flush(self) -> None:
         while self._queue:
@@ -95,32 +106,37 @@ class BidCommitter:
             del self._queue[: self._batch_limit]
             self._queue[:0] = later
             try:
-                await self._commit(batch)
+                ready = await self._prepare(batch)
             except Exception as exc:
-                if len(batch) == 1:
-                    _refuse(batch[0], exc)
-                    continue
-                logger.warning("a batch of %d bids failed; committing them one by one", len(batch), exc_info=True)
-                for pending in batch:
-                    if not pending.done.done():
-                        await self._commit_alone(pending)
+                await self._fall_back(batch, exc)
+                continue
+            if ready is not None:
+                writer = asyncio.create_task(self._write_when_durable(ready))
+                self._writers.add(writer)
+                writer.add_done_callback(self._writers.discard)
 
-    async def _commit_alone(self, pending: _Pending) -> None:
-        pending.tender = None
+    async def _write_when_durable(self, ready: _Prepared) -> None:
+        """The batch's write, once its uploads are on disk; meanwhile the flusher prepares the next batch."""
         try:
-            await self._commit([pending])
+            await self._write(ready)
         except Exception as exc:
-            _refuse(pending, exc)
+            await self._fall_back(ready.batch, exc)
 
-    async def _commit(self, batch: list[_Pending]) -> None:
-        results: list[tuple[_Pending, sql.NewBid]] = []
-        async with self._connection() as connection:
-            valid = self._checked(batch, await sql.commit_facts(connection, [p.key for p in batch]))
-            if valid:
-                results = await self._write(connection, valid)
-        for pending, bid in results:
+    async def _fall_back(self, batch: list[_Pending], exc: Exception) -> None:
+        """A failed batch: refuse a lone bid, or commit each bid again alone, so a bad one fails alone."""
+        if len(batch) == 1:
+            _refuse(batch[0], exc)
+            return
+        logger.warning("a batch of %d bids failed; committing them one by one", len(batch), exc_info=exc)
+        for pending in batch:
             if not pending.done.done():
-                pending.done.set_result(bid)
+                pending.tender = None
+                try:
+                    ready = await self._prepare([pending])
+                    if ready is not None:
+                        await self._write(ready)
+                except Exception as alone:
+                    _refuse(pending, alone)
 
     def _checked(self, batch: list[_Pending], found: list[sql.CommitFacts | None]) -> list[_Pending]:
         """Check each bid against its facts; refuse the failures, keep the rest."""
@@ -146,8 +162,14 @@ class BidCommitter:
                 valid.append(pending)
         return valid
 
-    async def _write(self, connection: asyncpg.Connection, batch: list[_Pending]) -> list[tuple[_Pending, sql.NewBid]]:
-        """Records, commitments and signed receipts in Python, then one statement writes the batch."""
+    async def _prepare(self, batch: list[_Pending]) -> _Prepared | None:
+        """Read the batch's facts, refuse the bids that fail their checks, and make the rest's records,
+        commitments and signed receipts in Python (no row is written yet); None when no bid is left."""
+        async with self._connection() as connection:
+            found = await sql.commit_facts(connection, [p.key for p in batch])
+        batch = self._checked(batch, found)
+        if not batch:
+            return None
         bids, facts, expected = [], [], []
         for pending in batch:
             tender = _facts(pending)
@@ -184,13 +206,44 @@ class BidCommitter:
             ]
             for pending in batch
         ]
+        return _Prepared(batch, bids, expected, shares, confidential)
+
+    async def _write(self, ready: _Prepared) -> None:
+        """Once every upload of the batch is on disk, one statement writes the batch; then the receipts go back."""
+        await _durable(ready.batch)
         try:
-            await sql.commit_bids(connection, bids, expected, shares, confidential)
+            async with self._connection() as connection:
+                await sql.commit_bids(connection, ready.bids, ready.expected, ready.shares, ready.confidential)
         except sql.BatchChanged as exc:
-            if len(batch) > 1:
+            if len(ready.bids) > 1:
                 raise
             raise Conflict(f"the tender or this bid changed while it was committed ({exc}); retry") from exc
-        return list(zip(batch, bids, strict=True))
+        for pending, bid in zip(ready.batch, ready.bids, strict=True):
+            if not pending.done.done():
+                pending.done.set_result(bid)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A checked batch ready to write: its records (receipts signed), expected slots, escrow shares, sealed events."""
+
+    batch: list[_Pending]
+    bids: list[sql.NewBid]
+    expected: list[sql.CommitFacts]
+    shares: list[list[sql.EscrowShareRow]]
+    confidential: PreparedConfidential
+
+
+async def _durable(batch: list[_Pending]) -> None:
+    """Wait until every upload of the batch is on disk; raise the first failure (the batch is then retried bid by
+    bid, so the failed upload is refused alone)."""
+    waiting = [p.durable for p in batch if p.durable is not None]
+    if waiting:
+        await asyncio.wait(waiting)
+    for future in waiting:
+        if future.cancelled():
+            raise RuntimeError("the upload was abandoned before it was on disk")
+        future.result()
 
 
 def _refuse(pending: _Pending, error: BaseException) -> None:

@@ -1,8 +1,9 @@
 """Submit and withdraw sealed bids: verify the signed statement, stream the ciphertext durably, then commit in one
 transaction that checks the deadline with the database clock under a share lock on the tender row.
 
-Order of a submission (principle 6): stage + fsync -> rename + fsync dirs -> one transaction (deadline, version,
-shares, ledger commitment, time-stamped receipt) -> commit -> the receipt goes back. Submission runs on the
+Order of a submission (principle 6): stream and hash -> (fsync, rename, fsync dirs) while the batch reads its facts
+and signs its receipts -> one transaction (deadline, version, shares, ledger commitment, time-stamped receipt), only
+once every upload of the batch is on disk -> commit -> the receipt goes back. Submission runs on the
 plain-SQL driver lane (bidding.bids.sql), its commit grouped with concurrent ones (bidding.bids.committer);
 withdrawal, rare, stays on the ORM. A crash anywhere before the commit leaves no row (the sweep removes the blob);
 after it, the bid and its receipt are both durable.
@@ -14,7 +15,7 @@ import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterable, Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -129,23 +130,26 @@ async def submit_bid(
         raise TooLarge(f"a bid may be at most {platform.max_bytes} bytes on this platform")
     if content_length is not None and content_length != sub.size:
         raise CiphertextMismatch("the upload's length is not the size the statement signs")
-    staging = asyncio.ensure_future(platform.blobs.stage(chunks, sub.size, publish_as=sub.sha256))
+    received: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    staging = asyncio.ensure_future(platform.blobs.stage(chunks, sub.size, publish_as=sub.sha256, received=received))
     try:
         await precheck_submission(facts_of, principal, envelope)
+        await asyncio.wait([received, cast("asyncio.Future[Any]", staging)], return_when=asyncio.FIRST_COMPLETED)
     except BaseException:
         await _abandon(platform, staging)
         raise
-    staged = await staging
-    if (staged.sha256, staged.size) != (sub.sha256, sub.size):
-        await platform.blobs.discard(staged)
-        raise CiphertextMismatch("the uploaded bytes are not the ciphertext the statement signs (SHA-256 differs)")
-    created = await platform.blobs.publish(staged)
+    if not received.done() or received.result() != sub.sha256:
+        staged = await staging
+        if (staged.sha256, staged.size) != (sub.sha256, sub.size):
+            await platform.blobs.discard(staged)
+            raise CiphertextMismatch("the uploaded bytes are not the ciphertext the statement signs (SHA-256 differs)")
     try:
-        return await committer.commit(principal, envelope)
+        return await committer.commit(principal, envelope, durable=staging)
     except asyncio.CancelledError:
         raise  # the batch may still commit this bid: the blob stays, and the orphan sweep takes it if not
     except BaseException:
-        if created:
+        outcome = (await asyncio.gather(staging, return_exceptions=True))[0]
+        if isinstance(outcome, StagedUpload) and outcome.created:
             await platform.blobs.remove(sub.sha256)
         raise
 

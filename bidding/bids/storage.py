@@ -113,11 +113,19 @@ class BidBlobs:
         """The blob's bytes in chunks."""
         return self.store.read_stream(sha256)
 
-    async def stage(self, chunks: AsyncIterable[bytes], max_bytes: int, publish_as: str | None = None) -> StagedUpload:
+    async def stage(
+        self,
+        chunks: AsyncIterable[bytes],
+        max_bytes: int,
+        publish_as: str | None = None,
+        received: asyncio.Future[str] | None = None,
+    ) -> StagedUpload:
         """Stream to a temp file, refusing non-age data on its first bytes (rule 21) and anything over max_bytes.
 
         When the bytes hash to `publish_as` the upload is also published, in the same trip to an I/O thread as its
-        fsync; otherwise it stays a temp file for the caller to publish or discard.
+        fsync; otherwise it stays a temp file for the caller to publish or discard. `received` gets the SHA-256 as
+        soon as every byte is written and hashed, before the fsync, so the caller can prepare what follows while
+        the disk catches up (it must still await the staging before anything names the blob).
         """
         if not self._tmp_ready:
             await self._run(lambda: self.tmp_dir.mkdir(parents=True, exist_ok=True))
@@ -150,9 +158,16 @@ class BidBlobs:
                     pending = asyncio.ensure_future(self._run(_write_all, fd, data, digest))
             if not head_ok:
                 head_verdict(head, complete=True)
+            if received is not None and batch:
+                if pending is not None:
+                    await asyncio.shield(pending)
+                data, batch = b"".join(batch), []
+                pending = asyncio.ensure_future(self._run(_write_all, fd, data, digest))
             if pending is not None:
                 await asyncio.shield(pending)
                 pending = None
+            if received is not None and not received.done():
+                received.set_result(digest.hexdigest())
             completing = asyncio.ensure_future(self._run(self._complete, fd, batch, digest, tmp, publish_as))
             created = await asyncio.shield(completing)
         except BaseException:

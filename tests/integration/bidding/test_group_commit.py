@@ -178,3 +178,54 @@ async def test_concurrent_prechecks_share_a_statement_and_each_reads_its_own_fac
     assert found[4].lot_id is None
     assert found[5] is not None
     assert not found[5].signer_certified
+
+
+async def test_a_batch_signs_while_its_uploads_reach_the_disk_but_writes_nothing_before(
+    app: Litestar, client: httpx.AsyncClient, seeded: None
+) -> None:
+    """The receipts are made while the uploads are still being fsynced; no row is written until every upload of the
+    batch is on disk, and an upload that fails to reach it is refused alone while the others commit."""
+    await register_custodians(client)
+    tender = (await demo_tender(client))["id"]
+    bidders = [await certified_bidder(client, f"bidder{n}") for n in (1, 2, 3)]
+    platform = app.state.bid_platform
+    committer: BidCommitter = app.state.bid_committer
+    queued = []
+    for bidder in bidders:
+        headers = submission_headers(bidder, tender, 1, await seal(client, bidder, tender, 1), 1)
+        envelope = decode_envelope(platform, headers["sunbid-statement"], headers["sunbid-escrow"])
+        queued.append((await _principal(app, bidder), envelope))
+    loop = asyncio.get_running_loop()
+    durable: list[asyncio.Future[None]] = [loop.create_future() for _ in bidders]
+    calls = [
+        asyncio.ensure_future(committer.commit(principal, envelope, on_disk))
+        for (principal, envelope), on_disk in zip(queued, durable, strict=True)
+    ]
+
+    async def rows() -> int:
+        async with driver_connection(app.state.driver_pool) as connection:
+            count: int = await connection.fetchval("select count(*) from bids where tender_id = $1", uuid.UUID(tender))
+            return count
+
+    async def settle() -> None:
+        for _ in range(25):
+            await asyncio.sleep(0.02)
+
+    try:
+        await settle()
+        assert not any(call.done() for call in calls)
+        assert await rows() == 0
+        durable[0].set_result(None)
+        durable[1].set_exception(OSError(5, "Input/output error"))
+        await settle()
+        assert await rows() == 0, "a batch writes once every one of its uploads is on disk"
+        durable[2].set_result(None)
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    finally:
+        for on_disk in durable:
+            if not on_disk.done():
+                on_disk.set_result(None)
+    assert isinstance(outcomes[1], OSError), outcomes
+    assert not isinstance(outcomes[0], BaseException), outcomes
+    assert not isinstance(outcomes[2], BaseException), outcomes
+    assert await rows() == 2

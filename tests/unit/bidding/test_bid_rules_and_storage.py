@@ -196,3 +196,33 @@ def test_sweep_removes_only_old_leftovers(tmp_path: Path) -> None:
     assert blobs.sweep_temp(cutoff) == 1
     assert set(blobs.blobs_older_than(cutoff)) == {"ab" * 32}
     assert blobs.blobs_older_than(cutoff - 3600) == {}
+
+
+@pytest.mark.parametrize("size", [200_000, storage.INLINE_BYTES + 3 * WRITE_BATCH + 12_345])
+async def test_an_upload_says_its_digest_before_its_fsync_ends(tmp_path: Path, size: int) -> None:
+    """`received` gets the SHA-256 of every byte while the fsync and the publication still wait, so the caller can
+    prepare the commit meanwhile; the blob itself appears only when the staging ends."""
+    stall = Stall()
+
+    class SlowDisk(BidBlobs):
+        def _complete(self, *args: object) -> bool | None:
+            stall.entered.set()
+            stall.release.wait(10)
+            try:
+                return super()._complete(*args)  # type: ignore[arg-type]
+            finally:
+                stall.finished.set()
+
+    blobs = SlowDisk(tmp_path / "bids")
+    data = _sealed(size)
+    sha256 = hashlib.sha256(data).hexdigest()
+    received: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    staging = asyncio.ensure_future(blobs.stage(_chunks(data), len(data), publish_as=sha256, received=received))
+    assert await asyncio.get_running_loop().run_in_executor(None, stall.entered.wait, 10)
+    assert await asyncio.wait_for(received, 10) == sha256
+    assert not staging.done()
+    assert not blobs.path_of(sha256).exists()
+    stall.release.set()
+    staged = await staging
+    assert (staged.sha256, staged.size, staged.created) == (sha256, len(data), True)
+    assert hashlib.sha256(blobs.path_of(sha256).read_bytes()).hexdigest() == sha256
