@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import logging
 import re
 import uuid
@@ -24,6 +23,7 @@ from sqlalchemy import SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import NOW_SQL, Base, IdMixin, driver_transaction, random_id
+from signing import jcs
 
 logger = logging.getLogger("sunbid.oplog")
 
@@ -93,14 +93,24 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-def _statement_tender(headers: dict[str, str]) -> uuid.UUID | None:
-    """The tender a bid statement names (unverified: it only decides when the entry may be shown)."""
-    raw = headers.get("sunbid-statement")
+def _header(scope: Any, name: bytes) -> str | None:
+    """One request header (ASGI names are lowercase), without decoding the others (a bid's are kilobytes)."""
+    for key, value in scope.get("headers", []):
+        if key == name:
+            text: str = value.decode("latin-1")
+            return text
+    return None
+
+
+def _statement_tender(scope: Any) -> uuid.UUID | None:
+    """The tender a bid statement names (unverified: it only decides when the entry may be shown); for a request
+    refused before its route verified the statement and annotated the scope with the tender."""
+    raw = _header(scope, b"sunbid-statement")
     if not raw:
         return None
     try:
-        outer = json.loads(base64.b64decode(raw, validate=True))
-        payload = json.loads(base64.b64decode(outer["payload"], validate=True))
+        outer = jcs.loads(base64.b64decode(raw, validate=True))
+        payload = jcs.loads(base64.b64decode(outer["payload"], validate=True))
         return _uuid(payload.get("tender"))
     except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
@@ -113,7 +123,6 @@ def describe(scope: Any, status: int) -> dict[str, Any] | None:
     refusal = facts.get("refusal")
     if scope["method"] not in UNSAFE_METHODS and refusal is None:
         return None
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
     route: str = scope.get("path_template") or path
     ids = [_uuid(m) for m in _UUID.findall(path)]
     sealed = bool(SEALED_PATHS.match(path)) or "sealed_tender" in facts
@@ -121,7 +130,7 @@ def describe(scope: Any, status: int) -> dict[str, Any] | None:
     if tender_id is None and "{tender_id" in route and ids:
         tender_id = ids[0]
     if tender_id is None and sealed:
-        tender_id = _statement_tender(headers)
+        tender_id = _statement_tender(scope)
     user = scope.get("user")
     default = (getattr(user, "user_id", None), getattr(user, "organization_id", None))
     account_user, account_org = facts.get("account", default)  # a sign-in names the account it tried
@@ -134,7 +143,7 @@ def describe(scope: Any, status: int) -> dict[str, Any] | None:
         "user_id": account_user,
         "organization_id": account_org,
         "ip": client[0][:45] if client else None,
-        "user_agent": (headers.get("user-agent") or "")[:300] or None,
+        "user_agent": (_header(scope, b"user-agent") or "")[:300] or None,
         "sealed": sealed,
         "tender_id": tender_id,
         "subject_id": ids[0] if ids else None,

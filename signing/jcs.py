@@ -1,22 +1,26 @@
-"""RFC 8785 (JCS) canonical JSON, fast for the values Sunbid signs, exact for every value.
+"""RFC 8785 (JCS) canonical JSON, fast for the values Sunbid signs, exact for every value; and the strict parser
+for the signed JSON a bid submission carries.
 
 rfc8785 serializes in pure Python; a bid submission canonicalizes several statements, which showed in profiles.
-For values made only of objects with ASCII keys, arrays, strings, booleans, null and integers within +-2^53, the
-standard library's sorted, compact, non-ASCII-preserving output is byte for byte the JCS form (same escapes, and
-ASCII keys sort the same by code point as by UTF-16 unit), so those take `json.dumps`; anything else (floats,
-non-ASCII keys, lone surrogates, huge integers) goes to rfc8785, which also raises its errors.
+For values made only of objects with ASCII keys, arrays, strings, booleans, null and integers within +-2^53,
+msgspec's key-sorted compact output is byte for byte the JCS form (UTF-8, the same escapes, and ASCII keys sort the
+same by code point as by UTF-16 unit), so those take it (about a tenth of `json.dumps`'s time, which a
+`test_jcs` property test holds to rfc8785's bytes); anything else (floats, non-ASCII keys, lone surrogates, huge
+integers) goes to rfc8785, which also raises its errors.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import msgspec
 import rfc8785
 
 SAFE_INTEGER = 2**53 - 1
 NODE_BUDGET = 1_000_000
 """Values looked at before the fast path gives up: a cyclic value goes to rfc8785, which raises, instead of looping."""
+_ENCODER = msgspec.json.Encoder(order="sorted")
+_DECODER = msgspec.json.Decoder()
 
 
 def _plain(value: Any) -> bool:
@@ -56,7 +60,13 @@ def dumps(value: Any) -> bytes:
     """The JCS bytes of value (rfc8785.CanonicalizationError for what JCS cannot represent)."""
     if _plain(value):
         try:
-            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+            return _ENCODER.encode(value)
         except UnicodeEncodeError:
             pass
     return rfc8785.dumps(value)
+
+
+def loads(data: str | bytes) -> Any:
+    """Strict JSON: UTF-8 only, no NaN or Infinity, no lone surrogates (ValueError), RecursionError when nested too
+    deeply; a tenth of `json.loads`'s time on a statement, whose certificate PEM is full of escapes."""
+    return _DECODER.decode(data)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from signing import jcs
 from signing.envelope import AgeIdentity, generate_identity, is_age_file, open_stream, seal_stream
 from signing.shamir import split_age_identity
 from signing.statements import canonical_json
@@ -261,7 +262,7 @@ def escrow_bundle(escrow: AgeIdentity, custodians: Sequence[Custodian], quorum: 
 def parse_escrow_bundle(data: bytes) -> dict[str, Any]:
     """The bundle's JSON, checked for shape: every share is an age file sealed to a named custodian."""
     try:
-        bundle = json.loads(data)
+        bundle = jcs.loads(data)
     except RecursionError as exc:
         raise ValueError("the escrow bundle is nested too deeply") from exc
     if not isinstance(bundle, dict) or bundle.get("format") != ESCROW_FORMAT:

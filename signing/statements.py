@@ -10,7 +10,6 @@ import base64
 import binascii
 import datetime as dt
 import functools
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +67,7 @@ class SignedStatement:
     def from_json(cls, text: str | bytes) -> SignedStatement:
         """Parse the wire form; raises StatementInvalid on any structural error."""
         try:
-            data = json.loads(text)
+            data = jcs.loads(text)
         except (ValueError, RecursionError) as exc:
             raise StatementInvalid("the statement is not JSON (or is nested too deeply)") from exc
         if not isinstance(data, dict) or set(data) != _FIELDS:
@@ -188,7 +187,7 @@ def verify_statement(
     except InvalidSignature as exc:
         raise StatementInvalid("the signature does not verify") from exc
     try:
-        payload = json.loads(stmt.payload.decode("utf-8"))
+        payload = jcs.loads(stmt.payload)
     except (ValueError, RecursionError) as exc:
         raise StatementInvalid("the payload is not UTF-8 JSON (or is nested too deeply)") from exc
     if not isinstance(payload, dict):

@@ -26,7 +26,7 @@ from core.db import driver_connection
 from core.grouped import GroupedLookup, grouped_on_driver
 from core.identity.principal import Principal
 from core.identity.roles import Role
-from core.web import UnitOfWork, principal_dependency, requires, signed_in
+from core.web import UnitOfWork, principal_dependency, requires, seal_operation, signed_in
 
 UPLOAD_CEILING = 1 << 40
 """Litestar's per-route body limit, raised for the upload only; the operator's cap is settings.max_bid_bytes."""
@@ -141,6 +141,7 @@ class BidController(Controller):
     ) -> ReceiptOut:
         """Streams the body (never held in memory), commits before the deadline, answers with the receipt."""
         envelope = decode_envelope(desk.platform, statement, escrow)
+        seal_operation(request, envelope.submission.tender_id)
         length = request.headers.get("content-length")
         bid = await services.submit_bid(
             desk.facts.get,

@@ -73,3 +73,30 @@ def test_a_cyclic_value_is_refused_instead_of_looping() -> None:
     cyclic.append(cyclic)
     with pytest.raises((RecursionError, ValueError, rfc8785.CanonicalizationError)):
         jcs.dumps({"loop": cyclic})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"[NaN]", b'{"a": Infinity}', b'"\xff"', b'{"a": 1', b"[" * 5000 + b"]" * 5000, b"1e999"],
+)
+def test_the_strict_parser_refuses_what_is_not_json(text: bytes) -> None:
+    with pytest.raises((ValueError, RecursionError)):
+        jcs.loads(text)
+
+
+signed_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    max_leaves=30,
+)
+"""What Sunbid's statements hold: no floats (a float such as 2.0**53 is written as an integer JCS then refuses)."""
+
+
+@settings(max_examples=200, deadline=None)
+@given(signed_values)
+def test_the_parser_reads_back_what_the_canonical_form_writes(value: Any) -> None:
+    try:
+        canonical = jcs.dumps(value)
+    except rfc8785.CanonicalizationError:
+        return
+    assert jcs.dumps(jcs.loads(canonical)) == canonical
