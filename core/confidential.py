@@ -203,6 +203,26 @@ class PreparedConfidential:
     """id, tender_id, record, salt, commitment (the event is the event column's id at the same index)."""
     commitments: list[bytes]
 
+    def select(self, indices: Sequence[int]) -> PreparedConfidential:
+        """Only the acts at these positions (a batch that drops a member keeps the others' commitments)."""
+        return PreparedConfidential(
+            tuple([column[i] for i in indices] for column in self.event_columns),
+            tuple([column[i] for i in indices] for column in self.commitment_columns),
+            [self.commitments[i] for i in indices],
+        )
+
+    @staticmethod
+    def merge(parts: Sequence[PreparedConfidential]) -> PreparedConfidential:
+        """Several prepared batches as one insert, in their order."""
+        return PreparedConfidential(
+            tuple([v for part in parts for v in part.event_columns[n]] for n in range(len(parts[0].event_columns))),
+            tuple(
+                [v for part in parts for v in part.commitment_columns[n]]
+                for n in range(len(parts[0].commitment_columns))
+            ),
+            [c for part in parts for c in part.commitments],
+        )
+
 
 def prepare_confidential(acts: Sequence[ConfidentialAct]) -> PreparedConfidential:
     """`commit_confidential` for many acts, computed in Python for one plain insert (the bid ingest path's group

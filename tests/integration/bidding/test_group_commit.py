@@ -229,3 +229,44 @@ async def test_a_batch_signs_while_its_uploads_reach_the_disk_but_writes_nothing
     assert not isinstance(outcomes[0], BaseException), outcomes
     assert not isinstance(outcomes[2], BaseException), outcomes
     assert await rows() == 2
+
+
+async def test_batches_whose_uploads_reach_the_disk_together_are_written_in_one_transaction(
+    app: Litestar, client: httpx.AsyncClient, seeded: None
+) -> None:
+    """Prepared one bid per batch here, three batches become ready while their fsyncs run; the writer takes them
+    all in one statement (one transaction), and each bid still gets its own receipt."""
+    await register_custodians(client)
+    tender = (await demo_tender(client))["id"]
+    bidders = [await certified_bidder(client, f"bidder{n}") for n in (1, 2, 3)]
+    platform = app.state.bid_platform
+    committer = BidCommitter(platform, lambda: driver_connection(app.state.driver_pool), batch_limit=1)
+    queued = []
+    for bidder in bidders:
+        headers = submission_headers(bidder, tender, 1, await seal(client, bidder, tender, 1), 1)
+        envelope = decode_envelope(platform, headers["sunbid-statement"], headers["sunbid-escrow"])
+        queued.append((await _principal(app, bidder), envelope))
+    loop = asyncio.get_running_loop()
+    durable: list[asyncio.Future[None]] = [loop.create_future() for _ in bidders]
+    calls = [
+        asyncio.ensure_future(committer.commit(principal, envelope, on_disk))
+        for (principal, envelope), on_disk in zip(queued, durable, strict=True)
+    ]
+    try:
+        for _ in range(25):
+            await asyncio.sleep(0.02)
+        assert not any(call.done() for call in calls)
+        for on_disk in durable:
+            on_disk.set_result(None)
+        committed = await asyncio.gather(*calls)
+    finally:
+        for on_disk in durable:
+            if not on_disk.done():
+                on_disk.set_result(None)
+        await committer.close()
+    async with driver_connection(app.state.driver_pool) as connection:
+        transactions = await connection.fetchval(
+            "select count(distinct xmin::text) from bids where id = any($1::uuid[])", [b.id for b in committed]
+        )
+    assert transactions == 1
+    assert len({b.receipt for b in committed}) == len(bidders)
