@@ -18,6 +18,7 @@ from bidding.bids import storage
 from bidding.bids.errors import BidNotEncrypted, BidSubmissionClosed, StatementRefused
 from bidding.bids.rules import check_open, head_verdict, parse_submission
 from bidding.bids.storage import WRITE_BATCH, BidBlobs, StagedUpload
+from core.blobs import fsync_directory
 from core.errors import TooLarge
 from signing.envelope import generate_identity, seal_stream
 from signing.sealed_bid import submission_payload
@@ -226,3 +227,34 @@ async def test_an_upload_says_its_digest_before_its_fsync_ends(tmp_path: Path, s
     staged = await staging
     assert (staged.sha256, staged.size, staged.created) == (sha256, len(data), True)
     assert hashlib.sha256(blobs.path_of(sha256).read_bytes()).hexdigest() == sha256
+
+
+async def test_a_directory_is_fsynced_until_its_entry_is_known_durable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A blob in new directories fsyncs its directory and each parent up to the root; a later blob beside it fsyncs
+    only its own directory, since the directories' entries are already durable."""
+    synced: list[Path] = []
+
+    def counted(directory: Path) -> None:
+        synced.append(directory)
+        fsync_directory(directory)
+
+    monkeypatch.setattr(storage, "fsync_directory", counted)
+    blobs = BidBlobs(tmp_path / "bids")
+    first = _sealed(1000)
+    sha = hashlib.sha256(first).hexdigest()
+    await blobs.stage(_chunks(first), len(first), publish_as=sha)
+    target = blobs.path_of(sha)
+    assert synced == [target.parent, target.parent.parent, blobs.root]
+    synced.clear()
+    blobs._durable_dirs.discard(target.parent)  # as after a restart: the directory's entry is fsynced again
+    sibling = blobs.path_of(sha[:4] + "0" * 60)
+    sibling.parent.mkdir(parents=True, exist_ok=True)
+    (blobs.tmp_dir / "x.part").write_bytes(b"x")
+    blobs._place(blobs.tmp_dir / "x.part", sibling.name)
+    assert synced == [target.parent, target.parent.parent]
+    synced.clear()
+    (blobs.tmp_dir / "y.part").write_bytes(b"y")
+    blobs._place(blobs.tmp_dir / "y.part", sha[:4] + "1" * 60)
+    assert synced == [target.parent]
