@@ -125,11 +125,10 @@ class BidCommitter:
                         keys |= kept.keys
             if taken:
                 self._wake.set()  # batches left behind for a key clash go in the next write
-                merged = PreparedBatch.merge(taken)
                 try:
-                    await self._write(merged)
+                    await self._write(PreparedBatch.merge(taken))
                 except Exception as exc:
-                    await self._fall_back(merged.batch, exc)
+                    await self._fall_back([queued for ready in taken for queued in ready.batch], exc)
 
     @staticmethod
     def _without_disk_failures(ready: PreparedBatch) -> PreparedBatch | None:
