@@ -9,8 +9,9 @@ the signing leave the disk idle). One writer then takes every prepared batch who
 writes them together: one call of `sunbid_commit_bids` takes the locks, re-checks what could have changed meanwhile,
 and writes them in its own transaction. What becomes ready during that write goes in the next one, so the writes
 grow with the rush (measured in bench/: a batch of 6 cost PostgreSQL twice a batch of 100 per bid). An upload that
-failed to reach the disk is refused alone; if a write fails (a change found by the re-check, or anything else), its
-bids are retried one by one, so a bad bid fails alone. A bid's receipt goes back only after the statement that
+failed to reach the disk is refused alone. If a write fails (a change found by the re-check, or anything else), its
+batches are written again each on its own, beside the writer (which goes on with the rest), and a batch that fails
+again is retried bid by bid, so a bad bid fails alone. A bid's receipt goes back only after the statement that
 holds it has committed.
 """
 
@@ -65,6 +66,7 @@ class BidCommitter:
         self._ready: list[PreparedBatch] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._retries: set[asyncio.Task[None]] = set()
 
     async def commit(
         self, principal: Principal, envelope: Envelope, durable: asyncio.Future[Any] | None = None
@@ -78,11 +80,18 @@ class BidCommitter:
         self._flushers.ensure(self._flush)
         return await asyncio.shield(done)
 
+    async def blob_in_use(self, sha256: str) -> bool:
+        """Whether a committed bid names this ciphertext: an identical upload (a client's retry) may have committed
+        while this one was refused, and their blob is one file."""
+        async with self._connection() as connection:
+            return await sql.names_blob(connection, sha256)
+
     async def close(self) -> None:
         """Let the batches under way finish (at shutdown)."""
         await self._flushers.wait()
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
+        await asyncio.gather(*self._retries, return_exceptions=True)
 
     async def _flush(self) -> None:
         while self._queue:
@@ -128,7 +137,24 @@ class BidCommitter:
                 try:
                     await self._write(PreparedBatch.merge(taken))
                 except Exception as exc:
-                    await self._fall_back([queued for ready in taken for queued in ready.batch], exc)
+                    for ready in taken:  # each batch again on its own, beside the writer, which goes on
+                        self._retry(ready if len(taken) > 1 else None, ready.batch, exc)
+
+    def _retry(self, ready: PreparedBatch | None, batch: list[QueuedBid], exc: Exception) -> None:
+        """Write a batch again on its own (when it was merged with others), bid by bid if that fails too."""
+
+        async def again() -> None:
+            if ready is not None:
+                try:
+                    await self._write(ready)
+                except Exception as alone:
+                    await self._fall_back(batch, alone)
+            else:
+                await self._fall_back(batch, exc)
+
+        task = asyncio.create_task(again())
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
 
     @staticmethod
     def _without_disk_failures(ready: PreparedBatch) -> PreparedBatch | None:

@@ -103,12 +103,22 @@ async def precheck_submission(facts_of: FactsLookup, principal: Principal, envel
         raise Conflict(f"the statement's version is {sub.version}; your next version for this lot is {expected}")
 
 
-async def _abandon(platform: BidPlatform, staging: asyncio.Future[StagedUpload]) -> None:
+async def _abandon(platform: BidPlatform, committer: BidCommitter, staging: asyncio.Future[StagedUpload]) -> None:
     """Stop an upload whose submission was refused, and drop what it wrote."""
     staging.cancel()
+    await _drop(platform, committer, staging)
+
+
+async def _drop(platform: BidPlatform, committer: BidCommitter, staging: asyncio.Future[StagedUpload]) -> None:
+    """Once the staging has ended, remove its temp file, and the blob it published unless a committed bid names that
+    ciphertext (an identical upload, a client's retry, may have committed meanwhile: the orphan sweep takes a blob
+    that a bid committing just now leaves unnamed)."""
     outcome = (await asyncio.gather(staging, return_exceptions=True))[0]
-    if isinstance(outcome, StagedUpload):
-        await platform.blobs.discard(outcome)
+    if not isinstance(outcome, StagedUpload):
+        return
+    if outcome.created and await committer.blob_in_use(outcome.sha256):
+        return
+    await platform.blobs.discard(outcome)
 
 
 async def submit_bid(
@@ -136,7 +146,7 @@ async def submit_bid(
         await precheck_submission(facts_of, principal, envelope)
         await asyncio.wait([received, cast("asyncio.Future[Any]", staging)], return_when=asyncio.FIRST_COMPLETED)
     except BaseException:
-        await _abandon(platform, staging)
+        await _abandon(platform, committer, staging)
         raise
     if not received.done() or received.result() != sub.sha256:
         staged = await staging
@@ -148,9 +158,7 @@ async def submit_bid(
     except asyncio.CancelledError:
         raise  # the batch may still commit this bid: the blob stays, and the orphan sweep takes it if not
     except BaseException:
-        outcome = (await asyncio.gather(staging, return_exceptions=True))[0]
-        if isinstance(outcome, StagedUpload) and outcome.created:
-            await platform.blobs.remove(sub.sha256)
+        await _drop(platform, committer, staging)
         raise
 
 

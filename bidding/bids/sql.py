@@ -241,3 +241,9 @@ async def commit_bids(
         if getattr(exc, "sqlstate", None) in {"SB409", "SB422"}:
             raise BatchChanged(str(exc)) from exc
         raise
+
+
+async def names_blob(connection: asyncpg.Connection, sha256: str) -> bool:
+    """Whether a committed bid names this ciphertext (then its blob must stay, whoever uploaded it first)."""
+    found: bool = await connection.fetchval("select exists(select 1 from bids where ciphertext_sha256 = $1)", sha256)
+    return found

@@ -206,21 +206,23 @@ class BidBlobs:
         created = not target.exists()
         if created:
             tmp.replace(target)
-            self._sync_entries(target.parent)
         else:
             tmp.unlink(missing_ok=True)
+        self._sync_entries(target.parent)  # also for a blob already there: its placer may not have synced it yet
         return created
 
     def _sync_entries(self, directory: Path) -> None:
         """fsync the directory, then its ancestors up to the root while a child's own entry may not be durable: a
-        directory joins `_durable_dirs` only once its parent was fsynced after it existed, and directories are never
-        removed, so later blobs under it skip those fsyncs (two of three for a store that has been in use)."""
+        directory joins `_durable_dirs` only once its parent and every level above were fsynced after it existed,
+        and directories are never removed, so later blobs under it skip those fsyncs."""
         fsync_directory(directory)
+        synced: list[Path] = []
         child = directory
         while child != self.root and child not in self._durable_dirs:
             fsync_directory(child.parent)
-            self._durable_dirs.add(child)
+            synced.append(child)
             child = child.parent
+        self._durable_dirs.update(synced)  # only now: a level is durable once every level above it is
 
     async def publish(self, staged: StagedUpload) -> bool:
         """Rename into place and make the directory entries durable, in one trip to an I/O thread (concurrent

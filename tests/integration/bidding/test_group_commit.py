@@ -4,6 +4,7 @@ fails its checks at commit time is refused alone; through HTTP, concurrent uploa
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 
 import httpx
@@ -270,3 +271,21 @@ async def test_batches_whose_uploads_reach_the_disk_together_are_written_in_one_
         )
     assert transactions == 1
     assert len({b.receipt for b in committed}) == len(bidders)
+
+
+async def test_a_refused_identical_retry_leaves_the_committed_bid_its_blob(
+    app: Litestar, client: httpx.AsyncClient, seeded: None
+) -> None:
+    """The same ciphertext sent three times at once (a client retrying): one version commits, the others are refused,
+    and the one blob they share stays, whichever upload placed it."""
+    await register_custodians(client)
+    tender = (await demo_tender(client))["id"]
+    bidder = await certified_bidder(client, "bidder1")
+    sealed = await seal(client, bidder, tender)
+    responses = await asyncio.gather(*(submit(client, bidder, tender, sealed, version=1) for _ in range(3)))
+    codes = sorted(r.status_code for r in responses)
+    assert codes.count(201) == 1, [r.text for r in responses]
+    assert set(codes) <= {201, 409}, [r.text for r in responses]
+    path = app.state.bid_platform.blobs.path_of(hashlib.sha256(sealed.ciphertext).hexdigest())
+    assert path.exists()
+    assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(sealed.ciphertext).digest()
