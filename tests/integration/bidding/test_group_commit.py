@@ -16,7 +16,7 @@ from bidding.bids import committer as committer_module
 from bidding.bids.committer import BidCommitter
 from bidding.bids.envelope import decode_envelope
 from bidding.bids.errors import BidSubmissionClosed
-from bidding.bids.sql import SubmissionKey
+from bidding.bids.sql import NewBid, SubmissionKey
 from core.db import driver_connection
 from core.errors import Conflict
 from core.identity.principal import Principal
@@ -181,16 +181,14 @@ async def test_concurrent_prechecks_share_a_statement_and_each_reads_its_own_fac
     assert not found[5].signer_certified
 
 
-async def test_a_batch_signs_while_its_uploads_reach_the_disk_but_writes_nothing_before(
-    app: Litestar, client: httpx.AsyncClient, seeded: None
-) -> None:
-    """The receipts are made while the uploads are still being fsynced; no row is written until every upload of the
-    batch is on disk, and an upload that fails to reach it is refused alone while the others commit."""
+async def _commits_waiting_on_disk(
+    app: Litestar, client: httpx.AsyncClient, committer: BidCommitter
+) -> tuple[str, list[asyncio.Future[None]], list[asyncio.Task[NewBid]]]:
+    """Three bidders' bids queued at once, each with an fsync still under way (a future the test resolves)."""
     await register_custodians(client)
     tender = (await demo_tender(client))["id"]
     bidders = [await certified_bidder(client, f"bidder{n}") for n in (1, 2, 3)]
     platform = app.state.bid_platform
-    committer: BidCommitter = app.state.bid_committer
     queued = []
     for bidder in bidders:
         headers = submission_headers(bidder, tender, 1, await seal(client, bidder, tender, 1), 1)
@@ -199,9 +197,18 @@ async def test_a_batch_signs_while_its_uploads_reach_the_disk_but_writes_nothing
     loop = asyncio.get_running_loop()
     durable: list[asyncio.Future[None]] = [loop.create_future() for _ in bidders]
     calls = [
-        asyncio.ensure_future(committer.commit(principal, envelope, on_disk))
+        asyncio.create_task(committer.commit(principal, envelope, on_disk))
         for (principal, envelope), on_disk in zip(queued, durable, strict=True)
     ]
+    return tender, durable, calls
+
+
+async def test_a_batch_signs_while_its_uploads_reach_the_disk_but_writes_nothing_before(
+    app: Litestar, client: httpx.AsyncClient, seeded: None
+) -> None:
+    """The receipts are made while the uploads are still being fsynced; no row is written until every upload of the
+    batch is on disk, and an upload that fails to reach it is refused alone while the others commit."""
+    tender, durable, calls = await _commits_waiting_on_disk(app, client, app.state.bid_committer)
 
     async def rows() -> int:
         async with driver_connection(app.state.driver_pool) as connection:
@@ -237,22 +244,8 @@ async def test_batches_whose_uploads_reach_the_disk_together_are_written_in_one_
 ) -> None:
     """Prepared one bid per batch here, three batches become ready while their fsyncs run; the writer takes them
     all in one statement (one transaction), and each bid still gets its own receipt."""
-    await register_custodians(client)
-    tender = (await demo_tender(client))["id"]
-    bidders = [await certified_bidder(client, f"bidder{n}") for n in (1, 2, 3)]
-    platform = app.state.bid_platform
-    committer = BidCommitter(platform, lambda: driver_connection(app.state.driver_pool), batch_limit=1)
-    queued = []
-    for bidder in bidders:
-        headers = submission_headers(bidder, tender, 1, await seal(client, bidder, tender, 1), 1)
-        envelope = decode_envelope(platform, headers["sunbid-statement"], headers["sunbid-escrow"])
-        queued.append((await _principal(app, bidder), envelope))
-    loop = asyncio.get_running_loop()
-    durable: list[asyncio.Future[None]] = [loop.create_future() for _ in bidders]
-    calls = [
-        asyncio.ensure_future(committer.commit(principal, envelope, on_disk))
-        for (principal, envelope), on_disk in zip(queued, durable, strict=True)
-    ]
+    committer = BidCommitter(app.state.bid_platform, lambda: driver_connection(app.state.driver_pool), batch_limit=1)
+    _, durable, calls = await _commits_waiting_on_disk(app, client, committer)
     try:
         for _ in range(25):
             await asyncio.sleep(0.02)
@@ -270,7 +263,7 @@ async def test_batches_whose_uploads_reach_the_disk_together_are_written_in_one_
             "select count(distinct xmin::text) from bids where id = any($1::uuid[])", [b.id for b in committed]
         )
     assert transactions == 1
-    assert len({b.receipt for b in committed}) == len(bidders)
+    assert len({b.receipt for b in committed}) == len(calls)
 
 
 async def test_a_refused_identical_retry_leaves_the_committed_bid_its_blob(
