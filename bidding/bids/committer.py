@@ -138,19 +138,21 @@ class BidCommitter:
                     await self._write(PreparedBatch.merge(taken))
                 except Exception as exc:
                     for ready in taken:  # each batch again on its own, beside the writer, which goes on
-                        self._retry(ready if len(taken) > 1 else None, ready.batch, exc)
+                        self._retry(ready, exc, merged=len(taken) > 1)
 
-    def _retry(self, ready: PreparedBatch | None, batch: list[QueuedBid], exc: Exception) -> None:
-        """Write a batch again on its own (when it was merged with others), bid by bid if that fails too."""
+    def _retry(self, ready: PreparedBatch, exc: Exception, *, merged: bool) -> None:
+        """Write a batch again on its own if it failed merged with others, and bid by bid if it fails alone."""
 
         async def again() -> None:
-            if ready is not None:
+            failure = exc
+            if merged:
                 try:
                     await self._write(ready)
                 except Exception as alone:
-                    await self._fall_back(batch, alone)
-            else:
-                await self._fall_back(batch, exc)
+                    failure = alone
+                else:
+                    return
+            await self._fall_back(ready.batch, failure)
 
         task = asyncio.create_task(again())
         self._retries.add(task)
